@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "fibernet",
+      "sources": ["native/addon.cc", "native/fiber.cc"],
+      "cflags_cc": ["-std=c++20", "-O2", "-fno-exceptions"],
+      "cflags_cc!": ["-std=gnu++17", "-std=c++17"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,28 @@
+// Loads the native fiber core (native/fiber.cc) for this Node ABI.
+import * as path from 'path';
+
+/** An opaque handle on one native fiber. */
+export type FiberHandle = object & { readonly __fiberHandle: unique symbol };
+
+export interface NativeStats {
+  threadsCreated: number;
+  threadsAlive: number;
+  pooled: number;
+  live: number;
+  poolSize: number;
+}
+
+export interface FiberBinding {
+  create(stackSize: number): FiberHandle;
+  /** Runs the fiber until it suspends (false) or its entry returns (true). */
+  resume(handle: FiberHandle, entry?: () => void): boolean;
+  suspend(): void;
+  stats(): NativeStats;
+  setPoolSize(n: number): void;
+}
+
+// node-gyp-build finds build/Release (or a prebuild) from the package root.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const load = require('node-gyp-build') as (dir: string) => FiberBinding;
+
+export const binding: FiberBinding = load(path.join(__dirname, '..', '..'));

@@ -1,0 +1,323 @@
+// The Fiber class: the old `fibers` package's API over fibernet's native core.
+//
+// Semantics follow the old package exactly (messages included, since code
+// matches on them): Fiber(fn) with or without `new`; run(v) starts or resumes
+// and returns what the fiber yields or returns; Fiber.yield(v) returns what the
+// next run() passes in; throwInto(err); reset(); started; Fiber.current;
+// Fiber.poolSize; Fiber.fibersCreated. A finished fiber may be run again from
+// the start.
+//
+// What a switch carries lives here, in the fiber's state record: the native
+// core only moves control. The state record never points back at the Fiber
+// object, so a parked fiber whose Fiber object is dropped can be found by the
+// FinalizationRegistry and unwound.
+import { AsyncResource } from 'async_hooks';
+import { binding, FiberHandle } from './binding';
+import * as asyncStack from './async-stack';
+
+interface FiberState {
+  fn: (value?: unknown) => unknown;
+  stackSize: number;
+  handle: FiberHandle | null;
+  /** The async resource every stretch of this fiber runs inside. */
+  resource: AsyncResource;
+  started: boolean;
+  /** Parked in Fiber.yield(), waiting for run()/throwInto()/reset(). */
+  yielding: boolean;
+  /** The value crossing the current switch, in either direction. */
+  value: unknown;
+  isError: boolean;
+  /** Set while reset() or the collector unwinds the fiber. */
+  zombie: Error | null;
+  /** Async-stack depth where the current stretch began. */
+  asyncBase: number;
+  /** Frames lifted off the async stack while parked. */
+  lifted: asyncStack.AsyncFrame[] | null;
+}
+
+export interface FiberOptions {
+  /** JavaScript stack budget of this fiber in bytes (default Fiber.stackSize). */
+  stackSize?: number;
+}
+
+const kState = Symbol('fibernet.fiberState');
+
+const DEFAULT_STACK_SIZE = 1024 * 1024;
+const MIN_STACK_SIZE = 64 * 1024;
+let defaultStackSize = DEFAULT_STACK_SIZE;
+
+/** The running fiber, and its state (kept apart so parked frames never hold the Fiber). */
+let current: Fiber | undefined;
+let currentState: FiberState | undefined;
+
+export interface Fiber {
+  /** Starts the fiber (passing `value` to its function) or resumes it (Fiber.yield returns `value`). */
+  run(value?: unknown): unknown;
+  /** Resumes a parked fiber by throwing `err` out of its Fiber.yield(). */
+  throwInto(err?: unknown): unknown;
+  /** Unwinds a parked fiber: its finally blocks run; returns what it returns. */
+  reset(): unknown;
+  /** True from the first run() until the fiber's function returns or throws. */
+  readonly started: boolean;
+}
+
+export interface FiberConstructor {
+  new (fn: (value?: any) => unknown, options?: FiberOptions): Fiber;
+  (fn: (value?: any) => unknown, options?: FiberOptions): Fiber;
+  readonly prototype: Fiber;
+  /** Parks the running fiber; run() returns `value`; returns what the next run() passes. */
+  yield(value?: unknown): any;
+  /** The running fiber, or undefined outside any fiber. */
+  readonly current: Fiber | undefined;
+  /** Idle threads kept for reuse by new fibers (default 120). */
+  poolSize: number;
+  /** Fiber threads created so far (a fiber reusing a pooled thread does not count). */
+  readonly fibersCreated: number;
+  /** Default JavaScript stack budget of new fibers, in bytes (default 1 MiB). */
+  stackSize: number;
+}
+
+function stateOf(fiber: unknown): FiberState {
+  const s = fiber !== null && typeof fiber === 'object' ? (fiber as { [kState]?: FiberState })[kState] : undefined;
+  if (s === undefined) throw new TypeError('Illegal invocation: not a Fiber');
+  return s;
+}
+
+function checkStackSize(size: unknown): number {
+  if (typeof size !== 'number' || !Number.isFinite(size)) {
+    throw new TypeError(`stackSize must be a number of bytes, got ${typeof size}`);
+  }
+  if (size < MIN_STACK_SIZE) throw new RangeError(`stackSize must be at least ${MIN_STACK_SIZE} bytes, got ${size}`);
+  return Math.floor(size);
+}
+
+// Dropped parked fibers are unwound once the collector reports them, on the
+// thread that owns the isolate, outside the collector.
+const orphans = new FinalizationRegistry<FiberState>((s) => {
+  if (!s.started || !s.yielding) return;
+  const zombieHolder = Object.create(FiberImpl.prototype) as Fiber;
+  (zombieHolder as unknown as { [kState]: FiberState })[kState] = s;
+  const outcome = unwind(zombieHolder, s);
+  if (outcome.isError) {
+    // Nobody is left to receive this error: raise it the way an uncaught
+    // exception is raised, so process handlers see it.
+    process.nextTick(() => {
+      throw outcome.value;
+    });
+  }
+});
+
+function makeEntry(s: FiberState): () => void {
+  return function fiberEntry() {
+    s.asyncBase = asyncStack.depth();
+    let value: unknown;
+    let isError = false;
+    try {
+      value = s.fn.call(globalThis, s.value);
+    } catch (err) {
+      value = err;
+      isError = true;
+    }
+    s.value = value;
+    s.isError = isError;
+    s.started = false;
+    s.yielding = false;
+    s.zombie = null;
+  };
+}
+
+function resumeNative(handle: FiberHandle, entry: (() => void) | undefined): boolean {
+  return binding.resume(handle, entry);
+}
+
+/** Moves control into `fiber` until it yields or finishes; returns its outcome. */
+function switchInto(fiber: Fiber, s: FiberState, entry?: () => void): void {
+  const prev = current;
+  const prevState = currentState;
+  current = fiber;
+  currentState = s;
+  try {
+    s.resource.runInAsyncScope(resumeNative, null, s.handle, entry);
+  } finally {
+    current = prev;
+    currentState = prevState;
+  }
+}
+
+function takeResult(s: FiberState): unknown {
+  const value = s.value;
+  s.value = undefined;
+  if (s.isError) {
+    s.isError = false;
+    throw value;
+  }
+  return value;
+}
+
+function start(fiber: Fiber, s: FiberState, value: unknown): void {
+  if (s.handle === null) s.handle = binding.create(s.stackSize);
+  s.started = true;
+  s.value = value;
+  s.isError = false;
+  try {
+    switchInto(fiber, s, makeEntry(s));
+  } catch (err) {
+    // The native core could not start it (thread limit): it never ran.
+    if (s.started && !s.yielding) s.started = false;
+    throw err;
+  }
+}
+
+/** Throws a zombie error into a parked fiber until it finishes; returns its outcome. */
+function unwind(fiber: Fiber, s: FiberState): { value: unknown; isError: boolean } {
+  const zombie = new Error('This Fiber is a zombie');
+  s.zombie = zombie;
+  s.value = zombie;
+  s.isError = true;
+  switchInto(fiber, s);
+  const outcome = { value: s.value, isError: s.isError };
+  s.value = undefined;
+  s.isError = false;
+  s.zombie = null;
+  if (outcome.isError && outcome.value === zombie) return { value: undefined, isError: false };
+  return outcome;
+}
+
+const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?: FiberOptions): Fiber {
+  const argc = arguments.length;
+  if (argc !== 1 && !(argc === 2 && options !== null && typeof options === 'object')) {
+    throw new TypeError('Fiber expects 1 argument');
+  }
+  if (typeof fn !== 'function') throw new TypeError('Fiber expects a function');
+  if (!new.target) {
+    const Ctor = FiberImpl as unknown as FiberConstructor;
+    return argc === 1 ? new Ctor(fn as () => unknown) : new Ctor(fn as () => unknown, options);
+  }
+  const stackSize = options?.stackSize === undefined ? defaultStackSize : checkStackSize(options.stackSize);
+  const state: FiberState = {
+    fn: fn as (value?: unknown) => unknown,
+    stackSize,
+    handle: null,
+    // Created here, so the fiber starts with the async context of its creator.
+    resource: new AsyncResource('FIBER'),
+    started: false,
+    yielding: false,
+    value: undefined,
+    isError: false,
+    zombie: null,
+    asyncBase: 0,
+    lifted: null,
+  };
+  Object.defineProperty(this, kState, { value: state });
+  orphans.register(this as object, state);
+  return this as Fiber;
+} as unknown as FiberConstructor;
+
+Object.defineProperties(FiberImpl.prototype, {
+  run: {
+    writable: true,
+    configurable: true,
+    value: function run(this: Fiber, value?: unknown): unknown {
+      const s = stateOf(this);
+      if (s.started && !s.yielding) throw new Error('This Fiber is already running');
+      if (arguments.length > 1) throw new TypeError('run() excepts 1 or no arguments');
+      if (!s.started) {
+        start(this, s, value);
+      } else {
+        s.value = value;
+        s.isError = false;
+        switchInto(this, s);
+      }
+      return takeResult(s);
+    },
+  },
+  throwInto: {
+    writable: true,
+    configurable: true,
+    value: function throwInto(this: Fiber, err?: unknown): unknown {
+      const s = stateOf(this);
+      if (!s.yielding) throw new Error('This Fiber is not yielding');
+      if (arguments.length > 1) throw new TypeError('throwInto() expects 1 or no arguments');
+      s.value = err;
+      s.isError = true;
+      switchInto(this, s);
+      return takeResult(s);
+    },
+  },
+  reset: {
+    writable: true,
+    configurable: true,
+    value: function reset(this: Fiber): unknown {
+      const s = stateOf(this);
+      if (!s.started) return undefined;
+      if (!s.yielding) throw new Error('This Fiber is not yielding');
+      if (arguments.length) throw new TypeError('reset() expects no arguments');
+      const outcome = unwind(this, s);
+      if (outcome.isError) throw outcome.value;
+      return outcome.value;
+    },
+  },
+  started: {
+    configurable: true,
+    get(this: Fiber): boolean | undefined {
+      const s = this !== null && typeof this === 'object' ? (this as { [kState]?: FiberState })[kState] : undefined;
+      return s === undefined ? undefined : s.started;
+    },
+  },
+});
+
+function fiberYield(value?: unknown): unknown {
+  // Only the state record may live in this frame while parked: holding the
+  // Fiber object here would keep a dropped fiber reachable forever.
+  const s = currentState;
+  if (s === undefined) throw new Error('yield() called with no fiber running');
+  if (s.zombie !== null) throw s.zombie;
+  if (arguments.length > 1) throw new TypeError('yield() expects 1 or no arguments');
+  s.value = value;
+  s.isError = false;
+  s.yielding = true;
+  s.lifted = asyncStack.lift(s.asyncBase);
+  binding.suspend();
+  // Resumed inside this fiber's resource again; the stretch begins here.
+  s.asyncBase = asyncStack.depth();
+  if (s.lifted !== null) {
+    asyncStack.restore(s.lifted);
+    s.lifted = null;
+  }
+  s.yielding = false;
+  return takeResult(s);
+}
+
+Object.defineProperties(FiberImpl, {
+  yield: { writable: true, configurable: true, value: fiberYield },
+  current: {
+    configurable: true,
+    get: () => current,
+  },
+  poolSize: {
+    configurable: true,
+    get: () => binding.stats().poolSize,
+    set: (n: unknown) => {
+      if (typeof n !== 'number' || !(n >= 0)) throw new TypeError(`poolSize must be a non-negative number, got ${String(n)}`);
+      binding.setPoolSize(Math.floor(n));
+    },
+  },
+  fibersCreated: {
+    configurable: true,
+    get: () => binding.stats().threadsCreated,
+  },
+  stackSize: {
+    configurable: true,
+    get: () => defaultStackSize,
+    set: (n: unknown) => {
+      defaultStackSize = checkStackSize(n);
+    },
+  },
+});
+
+export const Fiber = FiberImpl;
+
+/** Thread and pool counters of the native core, for tests and diagnostics. */
+export function fiberStats() {
+  return binding.stats();
+}

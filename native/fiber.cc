@@ -1,0 +1,469 @@
+// fibernet's fiber core.
+//
+// Every fiber runs on an OS thread of its own; the threads take turns on the
+// one isolate through v8::Locker / v8::Unlocker, so exactly one thread runs
+// JavaScript at any time and fibers keep cooperative, single-threaded
+// semantics over a shared heap. This file only moves control between threads:
+// what a switch carries (values, errors, async context) lives in lib/fiber.ts.
+//
+// Control is strictly nested, as in the old `fibers` package: resume() runs a
+// fiber until it suspends or finishes, and suspend() returns to whoever
+// resumed it last. That keeps V8's per-isolate entry stack in LIFO order, so a
+// fiber enters the isolate when a stretch starts and exits it before it hands
+// control back: a parked fiber holds no entry, and the isolate can be disposed
+// while fibers are parked.
+
+#include "addon.h"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace fibernet {
+
+using v8::Context;
+using v8::External;
+using v8::Function;
+using v8::FunctionCallbackInfo;
+using v8::FunctionTemplate;
+using v8::Global;
+using v8::HandleScope;
+using v8::Isolate;
+using v8::Local;
+using v8::Locker;
+using v8::Number;
+using v8::Object;
+using v8::ObjectTemplate;
+using v8::String;
+using v8::TryCatch;
+using v8::Unlocker;
+using v8::Value;
+
+// Native frames that V8 itself runs below the JavaScript stack limit (runtime
+// calls, the regexp engine, GC marking) need room; Node gives its workers the
+// same margin.
+constexpr size_t kNativeHeadroom = 192 * 1024;
+constexpr size_t kMinStackSize = 64 * 1024;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// A one-shot wake-up: exactly one Post() answers each Wait(). The waiter spins
+// briefly (a hand-off usually completes within a few microseconds) and then
+// sleeps on a futex, so a parked fiber costs no CPU.
+class Signal {
+ public:
+  void Post() {
+    if (state_.exchange(kPosted, std::memory_order_acq_rel) == kSleeping) {
+      syscall(SYS_futex, &state_, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    }
+  }
+
+  void Wait(int spins) {
+    for (int i = 0; i < spins; i++) {
+      if (state_.load(std::memory_order_acquire) == kPosted) {
+        state_.store(kIdle, std::memory_order_relaxed);
+        return;
+      }
+      CpuRelax();
+    }
+    for (;;) {
+      uint32_t s = state_.load(std::memory_order_acquire);
+      if (s == kPosted) {
+        state_.store(kIdle, std::memory_order_relaxed);
+        return;
+      }
+      if (s == kIdle &&
+          !state_.compare_exchange_weak(s, kSleeping, std::memory_order_acq_rel)) {
+        continue;
+      }
+      syscall(SYS_futex, &state_, FUTEX_WAIT_PRIVATE, kSleeping, nullptr, nullptr, 0);
+    }
+  }
+
+ private:
+  static constexpr uint32_t kIdle = 0, kPosted = 1, kSleeping = 2;
+  std::atomic<uint32_t> state_{kIdle};
+};
+
+struct Instance;
+struct Fiber;
+
+// A pooled OS thread that runs one fiber at a time.
+struct Worker {
+  Instance* inst = nullptr;
+  size_t stack_size = 0;  // the JavaScript budget; the thread gets headroom on top
+  pthread_t thread{};
+  uintptr_t stack_low = 0;
+  Signal signal;
+  Fiber* fiber = nullptr;
+  bool quit = false;
+};
+
+struct Fiber {
+  Instance* inst = nullptr;
+  size_t stack_size = 0;
+  Worker* worker = nullptr;      // set while started
+  Fiber* caller = nullptr;       // the fiber that resumed us; null = the thread that owns the isolate
+  Global<Function> entry;        // handed to the worker on the first resume
+  Global<Object> handle;         // weak: frees this struct when JS drops it
+  bool terminate = false;        // resumed only to be torn down at exit
+  bool terminated = false;       // its JavaScript was terminated (worker.terminate, exit)
+  bool finished = false;         // set by the worker when the entry function returned
+  Fiber* prev_live = nullptr;    // list of started fibers, for teardown
+  Fiber* next_live = nullptr;
+};
+
+struct Instance {
+  Isolate* isolate = nullptr;
+  Global<Context> context;
+  Global<ObjectTemplate> handle_template;
+  Signal main_signal;
+  Fiber* current = nullptr;  // null while the isolate's own thread runs
+  std::vector<Worker*> pool;
+  size_t pool_size = 120;
+  size_t threads_created = 0;
+  size_t threads_alive = 0;
+  size_t fibers_live = 0;
+  Fiber* live = nullptr;
+  int spins = 2000;
+  bool closing = false;
+};
+
+Signal& SignalOf(Instance* inst, Fiber* f) {
+  return f == nullptr ? inst->main_signal : f->worker->signal;
+}
+
+void LinkLive(Fiber* f) {
+  Instance* inst = f->inst;
+  f->prev_live = nullptr;
+  f->next_live = inst->live;
+  if (inst->live) inst->live->prev_live = f;
+  inst->live = f;
+  inst->fibers_live++;
+}
+
+void UnlinkLive(Fiber* f) {
+  Instance* inst = f->inst;
+  if (f->prev_live) f->prev_live->next_live = f->next_live;
+  else inst->live = f->next_live;
+  if (f->next_live) f->next_live->prev_live = f->prev_live;
+  f->prev_live = f->next_live = nullptr;
+  inst->fibers_live--;
+}
+
+void RunOnWorker(Worker* w, Fiber* f) {
+  Instance* inst = w->inst;
+  Isolate* isolate = inst->isolate;
+  Locker locker(isolate);
+  Isolate::Scope isolate_scope(isolate);
+  // V8 derives a new thread's limit from --stack-size measured from where the
+  // thread first locks; our stacks may be smaller than that, so set it here.
+  isolate->SetStackLimit(w->stack_low + kNativeHeadroom);
+  HandleScope handle_scope(isolate);
+  Local<Context> context = inst->context.Get(isolate);
+  Context::Scope context_scope(context);
+  Local<Function> entry = f->entry.Get(isolate);
+  f->entry.Reset();
+  TryCatch try_catch(isolate);
+  // The entry function catches everything the fiber throws; only termination
+  // gets through, and it must reach whoever resumed us.
+  v8::MaybeLocal<Value> ignored = entry->Call(context, context->Global(), 0, nullptr);
+  (void)ignored;
+  if (try_catch.HasTerminated()) {
+    f->terminated = true;
+    isolate->CancelTerminateExecution();
+  }
+}
+
+void* WorkerMain(void* arg) {
+  Worker* w = static_cast<Worker*>(arg);
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* addr;
+    size_t size;
+    pthread_attr_getstack(&attr, &addr, &size);
+    w->stack_low = reinterpret_cast<uintptr_t>(addr);
+    pthread_attr_destroy(&attr);
+  }
+  Instance* inst = w->inst;
+  for (;;) {
+    w->signal.Wait(inst->spins);
+    if (w->quit) break;
+    Fiber* f = w->fiber;
+    RunOnWorker(w, f);
+    // Finished: the lock is released. Hand control back to the last resumer;
+    // from here on the resumer owns this worker and decides its fate.
+    f->finished = true;
+    Fiber* caller = f->caller;
+    SignalOf(inst, caller).Post();
+  }
+  // Drop V8's per-thread bookkeeping for this thread; the isolate outlives it.
+  inst->isolate->DiscardThreadSpecificMetadata();
+  delete w;
+  return nullptr;
+}
+
+Worker* AcquireWorker(Instance* inst, size_t stack_size, std::string* error) {
+  for (size_t i = inst->pool.size(); i-- > 0;) {
+    Worker* w = inst->pool[i];
+    if (w->stack_size == stack_size) {
+      inst->pool.erase(inst->pool.begin() + i);
+      return w;
+    }
+  }
+  Worker* w = new Worker();
+  w->inst = inst;
+  w->stack_size = stack_size;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, stack_size + kNativeHeadroom);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  int rc = pthread_create(&w->thread, &attr, WorkerMain, w);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    delete w;
+    *error = std::string("cannot start a thread for a fiber (") + strerror(rc) + ") with " +
+             std::to_string(inst->threads_alive) +
+             " fiber threads alive; every fiber is an OS thread, so the system's thread "
+             "limits (ulimit -u, kernel.pid_max, kernel.threads-max, vm.max_map_count) "
+             "cap how many fibers can be parked at once";
+    return nullptr;
+  }
+  inst->threads_created++;
+  inst->threads_alive++;
+  return w;
+}
+
+void ReleaseWorker(Instance* inst, Worker* w) {
+  if (!inst->closing && inst->pool.size() < inst->pool_size) {
+    inst->pool.push_back(w);
+    return;
+  }
+  w->quit = true;
+  inst->threads_alive--;
+  w->signal.Post();
+}
+
+// Moves control from the running context to `f` and back. Returns once `f`
+// suspends or finishes.
+void SwitchInto(Instance* inst, Fiber* f) {
+  Fiber* self = inst->current;
+  f->caller = self;
+  inst->current = f;
+  {
+    Unlocker unlocker(inst->isolate);
+    f->worker->signal.Post();
+    SignalOf(inst, self).Wait(inst->spins);
+  }
+  inst->current = self;
+}
+
+// Runs on the resumer once a fiber's entry returned: the fiber can be run
+// again from the start (as in the old package) and its thread is reused.
+void FinishOnResumer(Instance* inst, Fiber* f) {
+  Worker* w = f->worker;
+  f->worker = nullptr;
+  f->finished = false;
+  f->terminate = false;
+  w->fiber = nullptr;
+  UnlinkLive(f);
+  ReleaseWorker(inst, w);
+  if (f->handle.IsEmpty()) delete f;
+}
+
+Instance* InstanceOf(const FunctionCallbackInfo<Value>& args) {
+  return static_cast<Instance*>(args.Data().As<External>()->Value());
+}
+
+Fiber* Unwrap(Instance* inst, Local<Value> value) {
+  if (!value->IsObject()) return nullptr;
+  Local<Object> obj = value.As<Object>();
+  if (obj->InternalFieldCount() != 1) return nullptr;
+  return static_cast<Fiber*>(obj->GetAlignedPointerFromInternalField(0));
+}
+
+void ThrowTypeError(Isolate* isolate, const char* message) {
+  isolate->ThrowException(
+      v8::Exception::TypeError(String::NewFromUtf8(isolate, message).ToLocalChecked()));
+}
+
+void OnHandleCollected(const v8::WeakCallbackInfo<Fiber>& info) {
+  Fiber* f = info.GetParameter();
+  f->handle.Reset();
+  // A started fiber's own stack keeps its handle alive, so only idle ones get here.
+  if (f->worker == nullptr) delete f;
+}
+
+// create(stackSize) -> handle
+void Create(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  Isolate* isolate = args.GetIsolate();
+  double requested = args[0]->IsNumber() ? args[0].As<Number>()->Value() : 0;
+  size_t stack_size = requested >= kMinStackSize ? static_cast<size_t>(requested) : kMinStackSize;
+  stack_size = (stack_size + 4095) & ~static_cast<size_t>(4095);
+  Local<Object> obj = inst->handle_template.Get(isolate)
+                          ->NewInstance(isolate->GetCurrentContext())
+                          .ToLocalChecked();
+  Fiber* f = new Fiber();
+  f->inst = inst;
+  f->stack_size = stack_size;
+  obj->SetAlignedPointerInInternalField(0, f);
+  f->handle.Reset(isolate, obj);
+  f->handle.SetWeak(f, OnHandleCollected, v8::WeakCallbackType::kParameter);
+  args.GetReturnValue().Set(obj);
+}
+
+// resume(handle, entry?) -> true when the fiber finished, false when it suspended
+void Resume(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  Isolate* isolate = args.GetIsolate();
+  Fiber* f = Unwrap(inst, args[0]);
+  if (f == nullptr) return ThrowTypeError(isolate, "resume() expects a fiber handle");
+  if (inst->closing) return ThrowTypeError(isolate, "the fiber core is shutting down");
+  if (f->worker == nullptr) {
+    if (!args[1]->IsFunction()) return ThrowTypeError(isolate, "a fiber's first resume needs its entry function");
+    std::string error;
+    Worker* w = AcquireWorker(inst, f->stack_size, &error);
+    if (w == nullptr) {
+      Local<Value> err = v8::Exception::Error(String::NewFromUtf8(isolate, error.c_str()).ToLocalChecked());
+      err.As<Object>()
+          ->Set(isolate->GetCurrentContext(), String::NewFromUtf8Literal(isolate, "code"),
+                String::NewFromUtf8Literal(isolate, "ERR_FIBER_THREAD_LIMIT"))
+          .Check();
+      isolate->ThrowException(err);
+      return;
+    }
+    f->entry.Reset(isolate, args[1].As<Function>());
+    f->worker = w;
+    w->fiber = f;
+    LinkLive(f);
+  }
+  SwitchInto(inst, f);
+  if (!f->finished) return args.GetReturnValue().Set(false);
+  FinishOnResumer(inst, f);
+  if (f->terminated) {
+    // The fiber's JavaScript was terminated (worker.terminate(), shutdown):
+    // keep terminating the context that resumed it.
+    f->terminated = false;
+    isolate->TerminateExecution();
+    return;
+  }
+  args.GetReturnValue().Set(true);
+}
+
+// suspend(): hands control back to the last resumer; returns when resumed.
+void Suspend(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  Isolate* isolate = args.GetIsolate();
+  Fiber* self = inst->current;
+  if (self == nullptr) return ThrowTypeError(isolate, "suspend() called outside a fiber");
+  isolate->Exit();
+  {
+    Unlocker unlocker(isolate);
+    SignalOf(inst, self->caller).Post();
+    self->worker->signal.Wait(inst->spins);
+  }
+  isolate->Enter();
+  if (self->terminate) isolate->TerminateExecution();
+}
+
+// The cleanup hook runs when the environment goes away (a natural exit, or a
+// worker_threads Worker ending). Parked fibers are unwound by terminating
+// their JavaScript, as the old package did: their finally blocks do not run.
+// That frees their threads, which then leave.
+void Teardown(void* arg) {
+  Instance* inst = static_cast<Instance*>(arg);
+  Isolate* isolate = inst->isolate;
+  inst->closing = true;
+  while (inst->live != nullptr) {
+    Fiber* f = inst->live;
+    if (inst->current != nullptr) break;  // cannot happen: cleanup runs at the top level
+    f->terminate = true;
+    SwitchInto(inst, f);
+    if (f->finished) {
+      FinishOnResumer(inst, f);
+      f->terminated = false;
+    } else {
+      // It suspended again instead of dying: leave it parked for good.
+      UnlinkLive(f);
+    }
+  }
+  if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
+  for (Worker* w : inst->pool) {
+    w->quit = true;
+    w->signal.Post();
+  }
+  inst->pool.clear();
+  inst->context.Reset();
+  inst->handle_template.Reset();
+  // Fiber structs still referenced by JS handles are freed by their weak
+  // callbacks or with the process; the instance must outlive them.
+}
+
+void GetStats(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  Isolate* isolate = args.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  Local<Object> out = Object::New(isolate);
+  auto put = [&](const char* key, double value) {
+    out->Set(context, String::NewFromUtf8(isolate, key).ToLocalChecked(), Number::New(isolate, value)).Check();
+  };
+  put("threadsCreated", static_cast<double>(inst->threads_created));
+  put("threadsAlive", static_cast<double>(inst->threads_alive));
+  put("pooled", static_cast<double>(inst->pool.size()));
+  put("live", static_cast<double>(inst->fibers_live));
+  put("poolSize", static_cast<double>(inst->pool_size));
+  args.GetReturnValue().Set(out);
+}
+
+// setPoolSize(n): how many idle threads are kept for reuse.
+void SetPoolSize(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  double n = args[0]->IsNumber() ? args[0].As<Number>()->Value() : -1;
+  if (!(n >= 0)) return ThrowTypeError(args.GetIsolate(), "poolSize must be a non-negative number");
+  inst->pool_size = static_cast<size_t>(n);
+  while (inst->pool.size() > inst->pool_size) {
+    Worker* w = inst->pool.back();
+    inst->pool.pop_back();
+    w->quit = true;
+    inst->threads_alive--;
+    w->signal.Post();
+  }
+}
+
+void InitFiber(Local<Object> exports, Local<Context> context) {
+  Isolate* isolate = context->GetIsolate();
+  Instance* inst = new Instance();
+  inst->isolate = isolate;
+  inst->context.Reset(isolate, context);
+  Local<ObjectTemplate> tmpl = ObjectTemplate::New(isolate);
+  tmpl->SetInternalFieldCount(1);
+  inst->handle_template.Reset(isolate, tmpl);
+  if (const char* spins = getenv("FIBERNET_SPIN")) inst->spins = atoi(spins);
+  Local<External> data = External::New(isolate, inst);
+  SetMethod(isolate, context, exports, "create", Create, data);
+  SetMethod(isolate, context, exports, "resume", Resume, data);
+  SetMethod(isolate, context, exports, "suspend", Suspend, data);
+  SetMethod(isolate, context, exports, "stats", GetStats, data);
+  SetMethod(isolate, context, exports, "setPoolSize", SetPoolSize, data);
+  node::AddEnvironmentCleanupHook(isolate, Teardown, inst);
+}
+
+}  // namespace fibernet
+
