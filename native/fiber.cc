@@ -17,6 +17,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,7 +81,10 @@ class Signal {
         state_.store(kIdle, std::memory_order_relaxed);
         return;
       }
-      CpuRelax();
+      // When the peer shares our core, spinning only delays it: give the
+      // core away now and then.
+      if ((i & 127) == 127) sched_yield();
+      else CpuRelax();
     }
     for (;;) {
       uint32_t s = state_.load(std::memory_order_acquire);
@@ -373,6 +377,11 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
   Isolate* isolate = args.GetIsolate();
   Fiber* self = inst->current;
   if (self == nullptr) return ThrowTypeError(isolate, "suspend() called outside a fiber");
+#if V8_MAJOR_VERSION >= 12
+  // AsyncContextFrame (AsyncLocalStorage from Node 24) lives in one
+  // isolate-wide slot; whoever resumes us installs its own, so keep ours.
+  Global<Value> frame(isolate, isolate->GetContinuationPreservedEmbedderData());
+#endif
   isolate->Exit();
   {
     Unlocker unlocker(isolate);
@@ -380,6 +389,9 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
     self->worker->signal.Wait(inst->spins);
   }
   isolate->Enter();
+#if V8_MAJOR_VERSION >= 12
+  isolate->SetContinuationPreservedEmbedderData(frame.Get(isolate));
+#endif
   if (self->terminate) isolate->TerminateExecution();
 }
 
@@ -390,6 +402,7 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
 void Teardown(void* arg) {
   Instance* inst = static_cast<Instance*>(arg);
   Isolate* isolate = inst->isolate;
+  HandleScope handle_scope(isolate);
   inst->closing = true;
   while (inst->live != nullptr) {
     Fiber* f = inst->live;
@@ -455,6 +468,10 @@ void InitFiber(Local<Object> exports, Local<Context> context) {
   Local<ObjectTemplate> tmpl = ObjectTemplate::New(isolate);
   tmpl->SetInternalFieldCount(1);
   inst->handle_template.Reset(isolate, tmpl);
+  // A hand-off spins briefly before sleeping, which pays off only when the
+  // peer thread can run on another core at the same time.
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2) inst->spins = 0;
   if (const char* spins = getenv("FIBERNET_SPIN")) inst->spins = atoi(spins);
   Local<External> data = External::New(isolate, inst);
   SetMethod(isolate, context, exports, "create", Create, data);

@@ -26,6 +26,7 @@ esac
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_root=${FIBERNET_NODE_CACHE:-$repo/.cache}
+[[ $cache_root == /* ]] || cache_root=$PWD/$cache_root
 dest=$cache_root/node-$want
 pkgdir=$dest/node_modules/$pkg
 marker=$dest/.installed

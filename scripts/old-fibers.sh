@@ -19,6 +19,7 @@ unavailable() { echo "old-fibers.sh: old fibers unavailable: $*" >&2; exit 3; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_root=${FIBERNET_NODE_CACHE:-$repo/.cache}
+[[ $cache_root == /* ]] || cache_root=$PWD/$cache_root
 fibers_version=5.0.3
 fdir=$cache_root/old-fibers
 marker=$fdir/.installed-$fibers_version
