@@ -33,6 +33,8 @@ interface FiberState {
   asyncBase: number;
   /** Frames lifted off the async stack while parked. */
   lifted: asyncStack.AsyncFrame[] | null;
+  /** Registered with `orphans` (only while parked: registrations are not free). */
+  watched: boolean;
 }
 
 export interface FiberOptions {
@@ -94,6 +96,7 @@ function checkStackSize(size: unknown): number {
 // Dropped parked fibers are unwound once the collector reports them, on the
 // thread that owns the isolate, outside the collector.
 const orphans = new FinalizationRegistry<FiberState>((s) => {
+  s.watched = false;
   if (!s.started || !s.yielding) return;
   const zombieHolder = Object.create(FiberImpl.prototype) as Fiber;
   (zombieHolder as unknown as { [kState]: FiberState })[kState] = s;
@@ -141,6 +144,13 @@ function switchInto(fiber: Fiber, s: FiberState, entry?: () => void): void {
   } finally {
     current = prev;
     currentState = prevState;
+  }
+  if (s.started !== s.watched) {
+    // Parked fibers are watched for their Fiber object being dropped; a
+    // finished one needs no unwinding.
+    if (s.started) orphans.register(fiber as object, s, s);
+    else orphans.unregister(s);
+    s.watched = s.started;
   }
 }
 
@@ -207,9 +217,9 @@ const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?:
     zombie: null,
     asyncBase: 0,
     lifted: null,
+    watched: false,
   };
   Object.defineProperty(this, kState, { value: state });
-  orphans.register(this as object, state);
   return this as Fiber;
 } as unknown as FiberConstructor;
 

@@ -1,0 +1,167 @@
+'use strict';
+const { expect } = require('chai');
+const path = require('path');
+const { Fiber, fiberStats } = require('../..');
+const { runNode, collect } = require('../helpers');
+
+const fixture = (name) => path.join(__dirname, '..', 'fixtures', name);
+
+describe('Fiber lifecycle', () => {
+  it('reuses pooled threads: 1,000,000 fibers in a row keep thread count bounded and RSS flat', function () {
+    this.timeout(120000);
+    const poolSize = Fiber.poolSize;
+    const { live, threadsAlive } = fiberStats();
+    const run = (n) => {
+      for (let i = 0; i < n; i++) Fiber(() => i).run();
+    };
+    run(100000);
+    global.gc();
+    const rssBefore = process.memoryUsage().rss;
+    run(900000);
+    global.gc();
+    const rssAfter = process.memoryUsage().rss;
+    const stats = fiberStats();
+    expect(stats.threadsAlive).to.be.at.most(Math.max(threadsAlive, live + poolSize + 1));
+    expect(stats.live).to.equal(live);
+    // Flat: growth over 900k fibers stays below what a leak of even 32 bytes each would cost.
+    expect(rssAfter - rssBefore).to.be.below(900000 * 32);
+  });
+
+  it('keeps at most poolSize idle threads once many fibers finish', () => {
+    const before = Fiber.poolSize;
+    Fiber.poolSize = 5;
+    const { live } = fiberStats();
+    try {
+      const fibers = [];
+      for (let i = 0; i < 50; i++) {
+        const f = Fiber(() => Fiber.yield());
+        f.run();
+        fibers.push(f);
+      }
+      expect(fiberStats().live).to.equal(live + 50);
+      for (const f of fibers) f.run();
+      const stats = fiberStats();
+      expect(stats.live).to.equal(live);
+      expect(stats.pooled).to.be.at.most(5);
+    } finally {
+      Fiber.poolSize = before;
+    }
+  });
+
+  it('throws RangeError on deep recursion at the default stack size', () => {
+    const f = Fiber(() => {
+      const deeper = (n) => deeper(n + 1) + 1;
+      return deeper(0);
+    });
+    expect(() => f.run()).to.throw(RangeError, 'Maximum call stack size exceeded');
+  });
+
+  it('throws RangeError on deep recursion at a small stack size, and the fiber keeps working after', () => {
+    let depth = 0;
+    const f = new Fiber(
+      () => {
+        const deeper = () => {
+          depth++;
+          deeper();
+        };
+        try {
+          deeper();
+        } catch (err) {
+          Fiber.yield(err);
+        }
+        return 'still alive';
+      },
+      { stackSize: 64 * 1024 },
+    );
+    const err = f.run();
+    expect(err).to.be.instanceOf(RangeError);
+    expect(depth).to.be.greaterThan(100);
+    expect(f.run()).to.equal('still alive');
+  });
+
+  it('a smaller stack allows less recursion than the default', () => {
+    const measure = (options) => {
+      let depth = 0;
+      const body = () => {
+        const deeper = () => {
+          depth++;
+          deeper();
+        };
+        try {
+          deeper();
+        } catch {
+          // measured
+        }
+      };
+      (options ? new Fiber(body, options) : new Fiber(body)).run();
+      return depth;
+    };
+    const small = measure({ stackSize: 128 * 1024 });
+    const normal = measure();
+    expect(small).to.be.below(normal);
+  });
+
+  it('unwinds a parked fiber whose Fiber object became unreachable: finally runs, thread returns', async () => {
+    const log = [];
+    (() => {
+      const f = Fiber(() => {
+        try {
+          Fiber.yield();
+        } finally {
+          log.push('unwound');
+        }
+      });
+      f.run();
+    })();
+    const liveBefore = fiberStats().live;
+    for (let i = 0; i < 10 && log.length === 0; i++) await collect();
+    expect(log).to.deep.equal(['unwound']);
+    expect(fiberStats().live).to.equal(liveBefore - 1);
+  });
+
+  it('exits with its own exit code and no V8 error while 10,000 fibers are parked', function () {
+    this.timeout(120000);
+    const res = runNode(fixture('exit-parked.js'), ['10000']);
+    expect(res.stderr).to.equal('');
+    expect(res.stdout).to.equal('parked 10000\n');
+    expect(res.status).to.equal(3);
+  });
+
+  it('does not run parked fibers\' finally blocks at exit (as the old package)', () => {
+    const res = runNode(fixture('exit-parked.js'), ['3']);
+    expect(res.stdout).to.not.contain('finally');
+    expect(res.status).to.equal(3);
+  });
+
+  it('process.exit() called inside a fiber exits with that code', () => {
+    const res = runNode(fixture('exit-in-fiber.js'));
+    expect(res.stdout).to.equal('before\n');
+    expect(res.stderr).to.equal('');
+    expect(res.status).to.equal(7);
+  });
+
+  it('an uncaught error with fibers parked exits 1 with the error printed', () => {
+    const res = runNode(fixture('exit-parked.js'), ['100', 'throw']);
+    expect(res.status).to.equal(1);
+    expect(res.stderr).to.contain('Error: thrown at top level');
+    expect(res.stderr).to.not.contain('FATAL');
+  });
+
+  it('works inside a worker_threads Worker, which may end with fibers parked', () => {
+    const res = runNode(fixture('worker-fibers.js'));
+    expect(res.stderr).to.equal('');
+    expect(res.stdout).to.equal('worker: 0,1,2 parked=50\nmain: worker exited 0\nmain fibers live 0\n');
+    expect(res.status).to.equal(0);
+  });
+
+  it('reports a clear error when no thread can be created for a fiber', () => {
+    // Under a virtual-memory cap, thread stacks run out after a few dozen fibers.
+    const { spawnSync } = require('child_process');
+    const cmd = `ulimit -v 3000000 && exec "${process.execPath}" "${fixture('thread-limit.js')}"`;
+    const res = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 60000 });
+    expect(res.stderr).to.equal('');
+    expect(res.stdout).to.match(/^limit reached after \d+ fibers: ERR_FIBER_THREAD_LIMIT: cannot start a thread for a fiber/);
+    expect(res.stdout).to.contain('still works: yes');
+    expect(res.status).to.equal(0);
+  });
+});
