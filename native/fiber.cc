@@ -113,7 +113,7 @@ struct Worker {
   Instance* inst = nullptr;
   size_t stack_size = 0;  // the JavaScript budget; the thread gets headroom on top
   pthread_t thread{};
-  uintptr_t stack_low = 0;
+  uintptr_t stack_top = 0;
   Signal signal;
   Fiber* fiber = nullptr;
   bool quit = false;
@@ -178,7 +178,9 @@ void RunOnWorker(Worker* w, Fiber* f) {
   Isolate::Scope isolate_scope(isolate);
   // V8 derives a new thread's limit from --stack-size measured from where the
   // thread first locks; our stacks may be smaller than that, so set it here.
-  isolate->SetStackLimit(w->stack_low + kNativeHeadroom);
+  // Measured from the top: glibc may hand us a larger cached stack, and the
+  // fiber's budget is what was asked for.
+  isolate->SetStackLimit(w->stack_top - w->stack_size);
   HandleScope handle_scope(isolate);
   Local<Context> context = inst->context.Get(isolate);
   Context::Scope context_scope(context);
@@ -202,7 +204,7 @@ void* WorkerMain(void* arg) {
     void* addr;
     size_t size;
     pthread_attr_getstack(&attr, &addr, &size);
-    w->stack_low = reinterpret_cast<uintptr_t>(addr);
+    w->stack_top = reinterpret_cast<uintptr_t>(addr) + size;
     pthread_attr_destroy(&attr);
   }
   Instance* inst = w->inst;
