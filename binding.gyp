@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "fibernet",
-      "sources": ["native/addon.cc", "native/fiber.cc"],
+      "sources": ["native/addon.cc", "native/fiber.cc", "native/loop.cc"],
       "cflags_cc": ["-std=c++20", "-O2", "-fno-exceptions"],
       "cflags_cc!": ["-std=gnu++17", "-std=c++17"],
       "libraries": ["-lpthread"]

@@ -5,4 +5,5 @@
 NODE_MODULE_INIT(/* exports, module, context */) {
   (void)module;
   fibernet::InitFiber(exports, context);
+  fibernet::InitLoop(exports, context);
 }

@@ -18,4 +18,7 @@ inline void SetMethod(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::
 // native/fiber.cc: create, resume, suspend, stats, setPoolSize
 void InitFiber(v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
 
+// native/loop.cc: runLoopOnce, loopAlive, stopLoop, drainPlatformTasks (the Hub's nested loop turns)
+void InitLoop(v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
+
 }  // namespace fibernet

@@ -1,0 +1,305 @@
+// Greenlets: fibers the Hub runs, with a result, links, join and kill
+// (gevent.greenlet in Node's idiom).
+import { Fiber } from './fiber';
+import { FiberExit, TimeoutError } from './errors';
+import { canBlock, checkTimeout, getHub, iwait, wait, type Party } from './hub';
+
+export type LinkCallback<T> = (greenlet: Greenlet<T>) => void;
+
+export interface KillOptions {
+  /** Wait for the greenlet to finish (default true; ignored where the caller may not block). */
+  block?: boolean;
+  /** With block, the most milliseconds to wait. */
+  timeout?: number | null;
+}
+
+export interface JoinAllOptions {
+  /** Milliseconds; when it passes, return the greenlets finished so far. */
+  timeout?: number | null;
+  /** Throw the first failure (in completion order) instead of returning. */
+  raiseError?: boolean;
+  /** Return once this many have finished. */
+  count?: number | null;
+}
+
+const NEW = 0;
+const SCHEDULED = 1;
+const RUNNING = 2;
+const DEAD = 3;
+
+let nextId = 1;
+
+export class Greenlet<T = unknown> {
+  /** A number unique in this process, for messages. */
+  readonly id = nextId++;
+  /** The fiber this greenlet runs on. */
+  readonly fiber: Fiber;
+  /** The function's return value once it returned; the FiberExit error when killed with one. */
+  value: T | undefined = undefined;
+  /** The error that escaped the function, if it failed. */
+  exception: unknown = undefined;
+
+  private _fn: ((...args: any[]) => T) | null;
+  private _args: unknown[] | null;
+  private readonly _name: string;
+  private _state = NEW;
+  private _failed = false;
+  private _links: Array<LinkCallback<T>> = [];
+  private _timer: NodeJS.Timeout | null = null;
+  private readonly _party: Party;
+
+  /** A greenlet that will run `fn(...args)` once started (spawn() creates and starts one). */
+  constructor(fn: (...args: any[]) => T, ...args: unknown[]) {
+    if (typeof fn !== 'function') throw new TypeError(`Greenlet expects a function, got ${typeof fn}`);
+    this._fn = fn;
+    this._args = args;
+    this._name = fn.name || 'anonymous';
+    // Created here, so the fiber starts in the async context of its spawner.
+    this.fiber = new Fiber(() => this._body());
+    this._party = getHub().partyOf(this.fiber);
+    this._party.owner = this;
+  }
+
+  /** Schedules the greenlet to start on the Hub's next turn. Does nothing if already started or dead. */
+  start(): this {
+    if (this._state !== NEW) return this;
+    this._state = SCHEDULED;
+    getHub().schedule(() => this._begin());
+    return this;
+  }
+
+  /** Starts the greenlet after `ms` milliseconds. */
+  startLater(ms: number): this {
+    const delay = checkTimeout(ms) ?? 0;
+    if (this._state !== NEW) return this;
+    this._state = SCHEDULED;
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      this._begin();
+    }, delay);
+    return this;
+  }
+
+  /** True once start() was called, until the greenlet finishes (gevent's `started`). */
+  get started(): boolean {
+    return this._state === SCHEDULED || this._state === RUNNING;
+  }
+
+  /** True once the function returned or threw, or the greenlet was killed. */
+  get dead(): boolean {
+    return this._state === DEAD;
+  }
+
+  /** Same as `dead`: the outcome is known. */
+  ready(): boolean {
+    return this._state === DEAD;
+  }
+
+  /** Finished without an error (being killed with FiberExit counts as success). */
+  successful(): boolean {
+    return this._state === DEAD && !this._failed;
+  }
+
+  /**
+   * Calls `cb(this)` on the Hub once the greenlet is dead (soon, if it
+   * already is), in the order links were added. Callbacks run in the Hub,
+   * so they must not block: spawn() from them to do blocking work.
+   */
+  link(cb: LinkCallback<T>): void {
+    if (typeof cb !== 'function') throw new TypeError('link() expects a function');
+    if (this._state === DEAD) getHub().call(() => cb(this));
+    else this._links.push(cb);
+  }
+
+  /** Same as link() (the name wait()/iwait() and the sync objects use). */
+  rawlink(cb: LinkCallback<T>): void {
+    this.link(cb);
+  }
+
+  /** Removes `cb` from the links. */
+  unlink(cb: LinkCallback<T>): void {
+    this._links = this._links.filter((l) => l !== cb);
+  }
+
+  /** Waits until the greenlet is dead or `ms` passes; returns whether it is dead. */
+  join(ms?: number | null): boolean {
+    if (this._state === DEAD) return true;
+    const timedOut = {};
+    let cb: LinkCallback<T> | null = null;
+    try {
+      getHub().wait<void>(
+        {
+          start: (w) => {
+            cb = () => w.switch(undefined);
+            this.link(cb);
+          },
+          stop: () => {
+            if (cb !== null) this.unlink(cb);
+          },
+        },
+        { timeout: ms, timeoutError: timedOut },
+      );
+    } catch (err) {
+      if (err === timedOut) return false;
+      throw err;
+    }
+    return true;
+  }
+
+  /** Waits for the greenlet; returns its value or throws its error. TimeoutError if `ms` passes first. */
+  get(ms?: number | null): T {
+    if (this._state !== DEAD && !this.join(ms)) throw new TimeoutError();
+    if (this._failed) throw this.exception;
+    return this.value as T;
+  }
+
+  /**
+   * Raises `err` (default: a new FiberExit) inside the greenlet at its
+   * blocking point; its catch/finally blocks run. A greenlet not started yet
+   * never runs. With `block` (the default) waits for it to finish, up to
+   * `timeout` ms; where the caller may not block (an event-loop callback) it
+   * returns at once. Killing the running greenlet throws `err` right here.
+   */
+  kill(err?: unknown, options?: KillOptions): void {
+    if (this._state === DEAD) return;
+    const error = err === undefined ? new FiberExit() : err;
+    if (this._state === NEW || this._state === SCHEDULED) {
+      if (this._timer !== null) {
+        clearTimeout(this._timer);
+        this._timer = null;
+      }
+      this._finish(undefined, error, true);
+      return;
+    }
+    if (Fiber.current === this.fiber) throw error;
+    getHub().throwInto(this._party, error, null);
+    if ((options?.block ?? true) && canBlock()) this.join(options?.timeout);
+  }
+
+  toString(): string {
+    return `Greenlet#${this.id}(${this._name})`;
+  }
+
+  private _begin(): void {
+    if (this._state !== SCHEDULED) return;
+    this._state = RUNNING;
+    getHub().start(this._party);
+  }
+
+  private _body(): void {
+    const fn = this._fn!;
+    const args = this._args!;
+    let value: T | undefined;
+    let error: unknown;
+    let failed = false;
+    try {
+      value = fn(...args);
+    } catch (err) {
+      error = err;
+      failed = true;
+    }
+    this._finish(value, error, failed);
+  }
+
+  private _finish(value: T | undefined, error: unknown, failed: boolean): void {
+    this._state = DEAD;
+    this._fn = null;
+    this._args = null;
+    this._party.pending.length = 0;
+    if (!failed) {
+      this.value = value;
+    } else if (error instanceof FiberExit) {
+      this.value = error as unknown as T;
+    } else {
+      this.exception = error;
+      this._failed = true;
+      getHub().handleError(this, error);
+    }
+    const links = this._links;
+    this._links = [];
+    if (links.length > 0) {
+      const hub = getHub();
+      for (const cb of links) hub.call(() => cb(this));
+    }
+  }
+}
+
+/** Creates a greenlet running `fn(...args)` and starts it on the Hub's next turn. */
+export function spawn<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): Greenlet<T> {
+  return new Greenlet<T>(fn as (...a: any[]) => T, ...args).start();
+}
+
+/** Like spawn(), but starts it after `ms` milliseconds. */
+export function spawnLater<A extends unknown[], T>(ms: number, fn: (...args: A) => T, ...args: A): Greenlet<T> {
+  return new Greenlet<T>(fn as (...a: any[]) => T, ...args).startLater(ms);
+}
+
+/** The running Greenlet, or the running plain Fiber, or undefined on the main thread. */
+export function getCurrent(): Greenlet<unknown> | Fiber | undefined {
+  const fiber = Fiber.current;
+  if (fiber === undefined) return undefined;
+  const owner = getHub().findParty(fiber)?.owner;
+  return owner instanceof Greenlet ? owner : fiber;
+}
+
+/**
+ * Parks the caller for `ms` milliseconds. sleep(0) (the default) lets every
+ * other ready fiber and the event loop run once, then resumes.
+ */
+export function sleep(ms = 0): void {
+  const delay = checkTimeout(ms) ?? 0;
+  const hub = getHub();
+  if (delay === 0) {
+    let active = true;
+    hub.wait<void>({
+      start(w) {
+        // A Hub turn runs from setImmediate, after the loop's timers and I/O.
+        hub.schedule(() => {
+          if (active) w.switch(undefined);
+        });
+      },
+      stop() {
+        active = false;
+      },
+    });
+    return;
+  }
+  let timer: NodeJS.Timeout | null = null;
+  hub.wait<void>({
+    start(w) {
+      timer = setTimeout(() => w.switch(undefined), delay);
+    },
+    stop() {
+      if (timer !== null) clearTimeout(timer);
+    },
+  });
+}
+
+/**
+ * Waits for the greenlets to finish (or `count` of them, or until `timeout`);
+ * returns the finished ones in completion order. With `raiseError`, throws the
+ * first failure instead.
+ */
+export function joinAll<T>(greenlets: Iterable<Greenlet<T>>, options?: JoinAllOptions): Array<Greenlet<T>> {
+  const list = Array.from(greenlets);
+  if (!options?.raiseError) return wait(list, { timeout: options?.timeout, count: options?.count });
+  const done: Array<Greenlet<T>> = [];
+  for (const g of iwait(list, { timeout: options.timeout, count: options.count })) {
+    if (!g.successful()) throw g.exception;
+    done.push(g);
+  }
+  return done;
+}
+
+/**
+ * Kills every greenlet with `err` (default: a new FiberExit each). With
+ * `block` (default true, where the caller may block) waits for all of them,
+ * throwing TimeoutError if `timeout` passes first.
+ */
+export function killAll(greenlets: Iterable<Greenlet<unknown>>, err?: unknown, options?: KillOptions): void {
+  const list = Array.from(greenlets);
+  for (const g of list) g.kill(err, { block: false });
+  if (!(options?.block ?? true) || !canBlock()) return;
+  const done = wait(list, { timeout: options?.timeout });
+  if (done.length < list.length) throw new TimeoutError();
+}

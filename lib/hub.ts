@@ -1,0 +1,523 @@
+// The Hub: gevent's hub in Node's idiom.
+//
+// The Hub is the main thread, the one that owns Node's event loop. Fibers park
+// on Waiters (Fiber.yield() back to whoever resumed them) and are resumed only
+// by the Hub, from main-thread code, in FIFO order of becoming ready. Waking a
+// fiber from inside another fiber only queues it: the Hub runs it once the
+// waker has parked or finished (the Hub's drain runs after every fiber stretch
+// it started), or at its next turn (a setImmediate) when the waker was not
+// started by the Hub.
+//
+// The main thread itself may block only at a script's top level, before the
+// event loop has started: it then acts as gevent's main greenlet (the "root"),
+// and the Hub runs loop turns itself (native/loop.cc) until the root's Waiter
+// is switched. Anywhere else on the main thread (an event-loop callback, a
+// promise job, a nextTick) blocking is refused with BlockingSwitchOutError.
+import { executionAsyncId } from 'async_hooks';
+import { performance } from 'perf_hooks';
+import { inspect } from 'util';
+import { Fiber } from './fiber';
+import { BlockingSwitchOutError, InvalidSwitchError, LoopExit, TimeoutError } from './errors';
+import { loop } from './loop';
+import { Waiter } from './waiter';
+
+/** Something that calls back once: the Hub starts it with a Waiter and stops it when the wait ends. */
+export interface Watcher<T> {
+  /** Arrange for `waiter.switch(value)` or `waiter.throw(err)` to be called once. May call it at once. */
+  start(waiter: Waiter<T>): void;
+  /** Undo start(): remove listeners, clear timers. Called on every exit path of Hub.wait(). */
+  stop(): void;
+}
+
+export interface HubWaitOptions {
+  /** Milliseconds to wait before giving up; null or undefined waits forever. */
+  timeout?: number | null;
+  /** What to throw on timeout (default: a new TimeoutError). */
+  timeoutError?: unknown;
+}
+
+/** Anything wait()/iwait() can wait on: Greenlets, Waiters and the sync objects. */
+export interface Linkable {
+  ready(): boolean;
+  /** Calls `cb(this)` on the Hub once the object is ready (at once, on the Hub's next run, if it already is). */
+  rawlink(cb: (obj: any) => void): void;
+  unlink(cb: (obj: any) => void): void;
+}
+
+interface PendingThrow {
+  error: unknown;
+  source: unknown;
+}
+
+/**
+ * @internal One party that can block: a fiber, or the root (the main thread at
+ * a script's top level, fiber === null).
+ */
+export class Party {
+  /** The Waiter this party is parked on, or null. */
+  waiter: Waiter<any> | null = null;
+  /** Bumped at the end of every park; run-queue entries for an older park are stale. */
+  seq = 0;
+  /** Errors to raise at this party's next blocking point (kill, Timeout). */
+  pending: PendingThrow[] = [];
+  /** The value the Hub resumes a parked fiber with; anything else is an invalid switch. */
+  readonly token: object = Object.freeze({});
+  /** The Greenlet running on this fiber, if any. */
+  owner: unknown = undefined;
+  constructor(readonly fiber: Fiber | null) {}
+}
+
+// The run queue holds fibers to resume (party + the park they were woken in)
+// and hub-level calls (link notifications), FIFO.
+interface Entry {
+  party: Party | null;
+  seq: number;
+  fn: (() => void) | null;
+}
+
+/** Time a Hub drain may run fibers before it lets the event loop turn (like Python's switch interval). */
+const SWITCH_INTERVAL_MS = 5;
+
+function describeValue(v: unknown): string {
+  return inspect(v, { depth: 0, breakLength: Infinity });
+}
+
+/** @internal A human-readable name for a party, for error messages. */
+export function describeParty(p: Party | null): string {
+  if (p === null) return 'nobody';
+  if (p.fiber === null) return 'the root (main thread)';
+  if (p.owner !== undefined) return String(p.owner);
+  return 'a Fiber';
+}
+
+export class Hub {
+  private readonly queue: Entry[] = [];
+  private head = 0;
+  private callbacks: Array<() => void> = [];
+  private turnPending = false;
+  /** True while the Hub runs fibers or its callbacks: wake-ups only queue. */
+  private draining = false;
+  /** True while the root is inside a native loop turn. */
+  private inLoopTurn = false;
+  private readonly parties = new WeakMap<object, Party>();
+  /** @internal */
+  readonly root = new Party(null);
+
+  /** @internal Use getHub(). */
+  constructor() {
+    this.turn = this.turn.bind(this);
+  }
+
+  /**
+   * Parks the current fiber (or the root) until `watcher` switches or throws
+   * its Waiter; returns the value or throws the error. The watcher is stopped
+   * on every exit path (value, error, timeout, kill).
+   */
+  wait<T>(watcher: Watcher<T>, options?: HubWaitOptions): T {
+    assertCanBlock('Hub.wait()');
+    const timeout = checkTimeout(options?.timeout);
+    const timeoutError =
+      timeout === null ? undefined : options?.timeoutError !== undefined ? options.timeoutError : new TimeoutError();
+    const waiter = new Waiter<T>();
+    let timer: NodeJS.Timeout | null = null;
+    try {
+      watcher.start(waiter);
+      if (timeout !== null && !waiter.ready()) {
+        timer = setTimeout(() => {
+          timer = null;
+          waiter.throw(timeoutError);
+        }, timeout);
+      }
+      return waiter.get();
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+      watcher.stop();
+    }
+  }
+
+  /** Runs `fn` on the Hub at its next turn, FIFO (gevent's run_callback). Errors are reported, not thrown. */
+  schedule(fn: () => void): void {
+    if (typeof fn !== 'function') throw new TypeError('schedule() expects a function');
+    this.callbacks.push(fn);
+    this.requestTurn();
+  }
+
+  /**
+   * Reports an error nobody can receive (a greenlet's, a Hub callback's):
+   * prints its stack and `<context> failed with <name>` to stderr. Replace it
+   * to log elsewhere.
+   */
+  handleError(context: unknown, error: unknown): void {
+    const stack = error instanceof Error && error.stack ? error.stack : describeValue(error);
+    const name = error instanceof Error ? error.name : typeof error;
+    process.stderr.write(`${stack}\n${String(context)} failed with ${name}\n\n`);
+  }
+
+  // ---- internals used by Waiter, Greenlet and Timeout ----------------------
+
+  /** @internal The party of the running fiber, or the root on the main thread. */
+  currentParty(): Party {
+    const fiber = Fiber.current;
+    return fiber === undefined ? this.root : this.partyOf(fiber);
+  }
+
+  /** @internal */
+  partyOf(fiber: Fiber): Party {
+    let p = this.parties.get(fiber);
+    if (p === undefined) {
+      p = new Party(fiber);
+      this.parties.set(fiber, p);
+    }
+    return p;
+  }
+
+  /** @internal The party of a fiber, if it has one. */
+  findParty(fiber: Fiber): Party | undefined {
+    return this.parties.get(fiber);
+  }
+
+  /** @internal Whether the main thread may block here (it is the root at a script's top level). */
+  rootCanBlock(): boolean {
+    return executionAsyncId() === 1 && !this.draining && this.root.waiter === null;
+  }
+
+  /** @internal Blocks the current party until `waiter` is ready (or a pending error is raised). */
+  park(waiter: Waiter<any>): void {
+    const fiber = Fiber.current;
+    if (fiber === undefined) {
+      this.parkRoot(waiter);
+      return;
+    }
+    const p = this.partyOf(fiber);
+    for (;;) {
+      this.raisePending(p);
+      if (waiter.ready()) return;
+      p.waiter = waiter;
+      let resumedWith: unknown;
+      try {
+        resumedWith = Fiber.yield();
+      } finally {
+        p.waiter = null;
+        p.seq++;
+      }
+      if (resumedWith !== p.token) {
+        throw new InvalidSwitchError(
+          `Invalid switch into ${describeParty(p)}: got ${describeValue(resumedWith)} (expected ${String(waiter)})`,
+        );
+      }
+    }
+  }
+
+  private parkRoot(waiter: Waiter<any>): void {
+    const p = this.root;
+    p.waiter = waiter;
+    try {
+      for (;;) {
+        this.raisePending(p);
+        if (waiter.ready()) return;
+        runTicks();
+        if (waiter.ready() || p.pending.length > 0) continue;
+        if (!loop.loopAlive()) {
+          loop.drainPlatformTasks();
+          runTicks();
+          if (waiter.ready() || p.pending.length > 0) continue;
+          if (!loop.loopAlive()) throw new LoopExit();
+        }
+        this.inLoopTurn = true;
+        try {
+          loop.runLoopOnce(false);
+        } finally {
+          this.inLoopTurn = false;
+        }
+      }
+    } finally {
+      p.waiter = null;
+      p.seq++;
+    }
+  }
+
+  private raisePending(p: Party): void {
+    if (p.pending.length > 0) throw p.pending.shift()!.error;
+  }
+
+  /** @internal A Waiter `p` is parked on became ready: queue `p` for the Hub. */
+  wake(p: Party): void {
+    if (p.waiter === null) return;
+    if (p.fiber === null) {
+      if (this.inLoopTurn) loop.stopLoop();
+      return;
+    }
+    this.push({ party: p, seq: p.seq, fn: null });
+    this.kick();
+  }
+
+  /** @internal Runs `fn` on the Hub after what is already queued (link notifications). */
+  call(fn: () => void): void {
+    this.push({ party: null, seq: 0, fn });
+    this.kick();
+  }
+
+  /** @internal Raises `error` in `p` at its current or next blocking point. */
+  throwInto(p: Party, error: unknown, source: unknown): void {
+    p.pending.push({ error, source });
+    this.wake(p);
+  }
+
+  /** @internal Withdraws errors from `source` not yet raised in `p`. */
+  cancelPending(p: Party, source: unknown): void {
+    if (p.pending.length > 0) p.pending = p.pending.filter((t) => t.source !== source);
+  }
+
+  /** @internal Starts a fiber now (from the main thread), then runs what became ready. */
+  start(p: Party): void {
+    if (Fiber.current !== undefined) {
+      this.schedule(() => this.start(p));
+      return;
+    }
+    const was = this.draining;
+    this.draining = true;
+    try {
+      this.runFiber(p, undefined);
+    } finally {
+      this.draining = was;
+    }
+    if (!was) this.drain();
+  }
+
+  private push(e: Entry): void {
+    this.queue.push(e);
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    if (Fiber.current === undefined) this.drain();
+    else this.requestTurn();
+  }
+
+  private requestTurn(): void {
+    if (this.turnPending) return;
+    this.turnPending = true;
+    setImmediate(this.turn);
+  }
+
+  private turn(): void {
+    this.turnPending = false;
+    const cbs = this.callbacks;
+    if (cbs.length > 0) {
+      this.callbacks = [];
+      const was = this.draining;
+      this.draining = true;
+      try {
+        for (let i = 0; i < cbs.length; i++) {
+          try {
+            cbs[i]();
+          } catch (err) {
+            this.handleError(cbs[i].name ? `Hub callback ${cbs[i].name}` : 'Hub callback', err);
+          }
+        }
+      } finally {
+        this.draining = was;
+      }
+    }
+    this.drain();
+  }
+
+  /** Runs queued fibers and calls FIFO, for at most one switch interval. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    const q = this.queue;
+    const started = performance.now();
+    let n = 0;
+    try {
+      while (this.head < q.length) {
+        if ((++n & 15) === 0 && performance.now() - started > SWITCH_INTERVAL_MS) {
+          this.requestTurn();
+          break;
+        }
+        const e = q[this.head];
+        q[this.head++] = undefined as unknown as Entry;
+        if (e.fn !== null) {
+          try {
+            e.fn();
+          } catch (err) {
+            this.handleError('Hub callback', err);
+          }
+        } else {
+          const p = e.party!;
+          if (p.seq === e.seq && p.waiter !== null) this.runFiber(p, p.token);
+        }
+      }
+    } finally {
+      if (this.head === q.length) {
+        q.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > q.length) {
+        q.splice(0, this.head);
+        this.head = 0;
+      }
+      this.draining = false;
+    }
+  }
+
+  private runFiber(p: Party, value: unknown): void {
+    try {
+      p.fiber!.run(value);
+    } catch (err) {
+      // A plain Fiber (not a Greenlet) the Hub resumed ended with an error:
+      // nobody called run() to receive it, so it is raised the way an error
+      // in an event-loop callback is: as an uncaught exception.
+      setImmediate(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+function runTicks(): void {
+  (process as unknown as { _tickCallback(): void })._tickCallback();
+}
+
+/** @internal Validates a timeout in milliseconds; null/undefined means none. */
+export function checkTimeout(ms: unknown): number | null {
+  if (ms === undefined || ms === null) return null;
+  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new TypeError(`timeout must be a number of milliseconds or null, got ${describeValue(ms)}`);
+  if (ms < 0) throw new RangeError(`timeout must not be negative, got ${ms}`);
+  return ms;
+}
+
+let theHub: Hub | undefined;
+
+/** The Hub of this thread (the main thread, or a worker's own). */
+export function getHub(): Hub {
+  if (theHub === undefined) theHub = new Hub();
+  return theHub;
+}
+
+/**
+ * Throws BlockingSwitchOutError when the caller may not block: on the main
+ * thread anywhere but a script's top level (an event-loop callback, a promise
+ * job, a nextTick, a Hub callback). `what` names the blocking call, e.g. 'recv()'.
+ */
+export function assertCanBlock(what: string): void {
+  if (Fiber.current !== undefined) return;
+  if (getHub().rootCanBlock()) return;
+  throw new BlockingSwitchOutError(
+    `Impossible to call blocking function ${what} in an event-loop callback on the main thread: use spawn() to run it in a fiber`,
+  );
+}
+
+/** Whether the caller may block (it is in a fiber, or the root at a script's top level). */
+export function canBlock(): boolean {
+  return Fiber.current !== undefined || getHub().rootCanBlock();
+}
+
+export interface WaitOptions {
+  /** Milliseconds; when it passes, return what is ready so far. */
+  timeout?: number | null;
+  /** Return once this many objects are ready (default: all). */
+  count?: number | null;
+}
+
+/**
+ * Waits until `objects` (Greenlets, Waiters, sync objects) are ready, or
+ * `count` of them, or `timeout` passes; returns the ready ones in the order
+ * they became ready. Called with no objects on the root, it runs the event
+ * loop until nothing is left (true) or the timeout passes (false).
+ */
+export function wait<T extends Linkable>(objects: Iterable<T>, options?: WaitOptions): T[];
+export function wait(objects?: null, options?: WaitOptions): boolean;
+export function wait<T extends Linkable>(objects?: Iterable<T> | null, options?: WaitOptions): T[] | boolean {
+  if (objects === undefined || objects === null) return waitForLoop(options?.timeout);
+  const result: T[] = [];
+  for (const obj of iwait(objects, options)) result.push(obj);
+  return result;
+}
+
+function waitForLoop(timeoutMs: unknown): boolean {
+  const timeout = checkTimeout(timeoutMs);
+  if (Fiber.current !== undefined) throw new TypeError('wait() without objects may only be called by the root (the main thread at top level)');
+  assertCanBlock('wait()');
+  const w = new Waiter<void>();
+  const timedOut = {};
+  // Unreferenced: the timer must not keep the loop alive by itself.
+  const timer = timeout === null ? null : setTimeout(() => w.throw(timedOut), timeout).unref();
+  try {
+    w.get();
+    return true;
+  } catch (err) {
+    if (err === timedOut) return false;
+    if (err instanceof LoopExit) return true;
+    throw err;
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
+}
+
+/**
+ * Yields `objects` as they become ready (at most `count`, until `timeout`
+ * passes: one deadline for the whole iteration). Leaving the loop early
+ * unlinks everything.
+ */
+export function* iwait<T extends Linkable>(objects: Iterable<T>, options?: WaitOptions): Generator<T, void, undefined> {
+  const list = Array.from(objects);
+  const timeout = checkTimeout(options?.timeout);
+  const rawCount = options?.count;
+  if (rawCount !== undefined && rawCount !== null && (typeof rawCount !== 'number' || Number.isNaN(rawCount))) {
+    throw new TypeError(`count must be a number, got ${describeValue(rawCount)}`);
+  }
+  const count = rawCount === undefined || rawCount === null ? list.length : Math.max(0, Math.min(rawCount, list.length));
+  const deadline = timeout === null ? null : performance.now() + timeout;
+  const readyQueue: T[] = [];
+  let waiter: Waiter<void> | null = null;
+  const onReady = (obj: T) => {
+    readyQueue.push(obj);
+    if (waiter !== null) {
+      const w = waiter;
+      waiter = null;
+      w.switch(undefined);
+    }
+  };
+  const linked: T[] = [];
+  try {
+    for (const obj of list) {
+      if (obj.ready()) readyQueue.push(obj);
+      else {
+        obj.rawlink(onReady);
+        linked.push(obj);
+      }
+    }
+    let given = 0;
+    while (given < count) {
+      if (readyQueue.length === 0) {
+        let left: number | null = null;
+        if (deadline !== null) {
+          left = deadline - performance.now();
+          if (left <= 0) return;
+        }
+        const timedOut = {};
+        try {
+          getHub().wait<void>(
+            {
+              start(w) {
+                waiter = w;
+              },
+              stop() {
+                waiter = null;
+              },
+            },
+            { timeout: left, timeoutError: timedOut },
+          );
+        } catch (err) {
+          if (err === timedOut) return;
+          throw err;
+        }
+        continue;
+      }
+      given++;
+      yield readyQueue.shift()!;
+    }
+  } finally {
+    for (const obj of linked) obj.unlink(onReady);
+  }
+}

@@ -1,0 +1,30 @@
+// The native loop-turn functions (native/loop.cc) the Hub's root uses to run
+// Node's event loop while the main thread blocks at a script's top level.
+import * as path from 'path';
+
+export interface LoopBinding {
+  /** One uv_run turn (UV_RUN_NOWAIT when nowait, else UV_RUN_ONCE); returns whether the loop is still alive. */
+  runLoopOnce(nowait?: boolean): boolean;
+  /** Whether the loop has active, referenced handles or requests. */
+  loopAlive(): boolean;
+  /** Makes the running turn return without blocking in poll. */
+  stopLoop(): void;
+  /** Runs the platform's queued tasks for this isolate; returns whether the loop is alive afterwards. */
+  drainPlatformTasks(): boolean;
+}
+
+// node-gyp-build returns the same (cached) addon lib/binding.ts loads.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const load = require('node-gyp-build') as (dir: string) => Partial<LoopBinding>;
+const addon = load(path.join(__dirname, '..', '..'));
+
+function missing(): never {
+  throw new Error('fibernet: the native addon has no loop support (native/loop.cc); rebuild it with `npm run build`');
+}
+
+export const loop: LoopBinding = {
+  runLoopOnce: addon.runLoopOnce ?? missing,
+  loopAlive: addon.loopAlive ?? missing,
+  stopLoop: addon.stopLoop ?? missing,
+  drainPlatformTasks: addon.drainPlatformTasks ?? missing,
+};
