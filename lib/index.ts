@@ -1,3 +1,13 @@
 // fibernet's public entry point.
 export { Fiber, fiberStats } from './fiber';
 export type { FiberOptions, FiberConstructor } from './fiber';
+export { ConcurrentObjectUseError, InvalidSwitchError, BlockingSwitchOutError, TimeoutError, FiberExit, LoopExit } from './errors';
+export { Waiter } from './waiter';
+export { Hub, getHub, assertCanBlock, canBlock, wait, iwait } from './hub';
+export type { Watcher, HubWaitOptions, Linkable, WaitOptions } from './hub';
+export { Greenlet, spawn, spawnLater, sleep, joinAll, killAll, getCurrent } from './greenlet';
+export type { LinkCallback, KillOptions, JoinAllOptions } from './greenlet';
+export { Timeout, withTimeout } from './timeout';
+export type { WithTimeoutOptions } from './timeout';
+export { waitFor, blocking } from './bridges';
+export type { WaitForOptions } from './bridges';
