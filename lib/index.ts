@@ -1,6 +1,7 @@
 // fibernet's public entry point.
 export { Fiber, fiberStats } from './fiber';
 export type { FiberOptions, FiberConstructor } from './fiber';
+export { Future } from './future';
 export { ConcurrentObjectUseError, InvalidSwitchError, BlockingSwitchOutError, TimeoutError, FiberExit, LoopExit } from './errors';
 export { Waiter } from './waiter';
 export { Hub, getHub, assertCanBlock, canBlock, wait, iwait } from './hub';
