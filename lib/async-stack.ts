@@ -8,17 +8,21 @@
 // resumes. Balanced stretches, the common case, only pay for one read of the
 // stack depth.
 //
-// Node exposes no public API to move stack frames, so this uses the same
-// async_wrap primitives Node's own AsyncResource uses. Without them (a future
-// Node that drops process.binding('async_wrap')) lifting is skipped.
+// Node exposes no public API to move stack frames, and the primitives its
+// own AsyncResource uses live in the internal async_wrap binding, which
+// process.binding() no longer reaches from Node 24. The inspector (a public
+// module) can read the closure of async_hooks.executionAsyncId, whose module
+// scope holds that binding; fibernet takes the binding from there once, at
+// load, and checks its shape before relying on it. Without it lifting is
+// skipped and a fiber that switches out inside an AsyncResource scope is
+// refused (see fiber.ts).
+import * as asyncHooks from 'async_hooks';
 import { executionAsyncId, executionAsyncResource, triggerAsyncId } from 'async_hooks';
 
 interface AsyncWrap {
   async_hook_fields: Uint32Array;
-  async_id_fields: Float64Array;
-  async_ids_stack: Float64Array;
   execution_async_resources: object[];
-  constants: { kStackLength: number; kExecutionAsyncId: number; kTriggerAsyncId: number };
+  constants: { kStackLength: number };
   pushAsyncContext(asyncId: number, triggerAsyncId: number, resource?: object): void;
   popAsyncContext(asyncId: number): boolean;
 }
@@ -29,34 +33,71 @@ export interface AsyncFrame {
   resource: object;
 }
 
+function isAsyncWrap(binding: unknown): binding is AsyncWrap {
+  const b = binding as AsyncWrap | null;
+  return (
+    !!b &&
+    b.async_hook_fields instanceof Uint32Array &&
+    Array.isArray(b.execution_async_resources) &&
+    typeof b.pushAsyncContext === 'function' &&
+    typeof b.popAsyncContext === 'function' &&
+    typeof b.constants?.kStackLength === 'number'
+  );
+}
+
 function loadAsyncWrap(): AsyncWrap | null {
-  // process.binding is deprecated for general use (DEP0111) and warns on first
-  // access; fibernet needs exactly the primitives above, checks their shape
-  // before relying on them, and keeps the warning out of the user's stderr.
-  const proc = process as unknown as { binding(name: string): unknown; noDeprecation?: boolean };
-  const quiet = proc.noDeprecation;
-  proc.noDeprecation = true;
+  let session: import('inspector').Session | undefined;
+  const slot = `__fibernetAsyncWrap${process.pid}`;
+  const global = globalThis as Record<string, unknown>;
   try {
-    const binding = proc.binding('async_wrap') as AsyncWrap;
-    if (
-      binding &&
-      binding.async_hook_fields instanceof Uint32Array &&
-      Array.isArray(binding.execution_async_resources) &&
-      typeof binding.pushAsyncContext === 'function' &&
-      typeof binding.popAsyncContext === 'function' &&
-      typeof binding.constants?.kStackLength === 'number'
-    ) {
-      return binding;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { Session } = require('inspector') as typeof import('inspector');
+    const s = new Session();
+    session = s;
+    s.connect();
+    // Session.post answers synchronously for the session's own thread.
+    const post = <T>(method: string, params: object): T => {
+      let out: T | undefined;
+      let failure: Error | null = null;
+      s.post(method, params, (err: Error | null, res?: object) => {
+        failure = err;
+        out = res as T;
+      });
+      if (failure) throw failure;
+      if (out === undefined) throw new Error(`${method} did not answer synchronously`);
+      return out;
+    };
+    type Remote = { name: string; value?: { objectId?: string } };
+    type Props = { result: Remote[]; internalProperties?: Remote[] };
+    global[slot] = asyncHooks.executionAsyncId;
+    const fn = post<{ result: { objectId: string } }>('Runtime.evaluate', { expression: `globalThis.${slot}` });
+    const props = post<Props>('Runtime.getProperties', { objectId: fn.result.objectId, ownProperties: false });
+    const scopes = props.internalProperties?.find((p) => p.name === '[[Scopes]]')?.value?.objectId;
+    if (!scopes) return null;
+    for (const scope of post<Props>('Runtime.getProperties', { objectId: scopes, ownProperties: true }).result) {
+      if (!scope.value?.objectId) continue;
+      const vars = post<Props>('Runtime.getProperties', { objectId: scope.value.objectId, ownProperties: true });
+      const found = vars.result.find((v) => v.name === 'async_wrap')?.value?.objectId;
+      if (!found) continue;
+      post('Runtime.callFunctionOn', {
+        objectId: found,
+        functionDeclaration: `function () { globalThis.${slot} = this; }`,
+      });
+      return isAsyncWrap(global[slot]) ? (global[slot] as AsyncWrap) : null;
     }
+    return null;
   } catch {
-    // fall through: lifting unavailable
+    return null;
   } finally {
-    proc.noDeprecation = quiet;
+    delete global[slot];
+    session?.disconnect();
   }
-  return null;
 }
 
 const asyncWrap = loadAsyncWrap();
+
+/** Whether frames can be lifted on this Node. */
+export const canLift = asyncWrap !== null;
 const fields = asyncWrap ? asyncWrap.async_hook_fields : new Uint32Array(1);
 const kStackLength = asyncWrap ? asyncWrap.constants.kStackLength : 0;
 

@@ -11,7 +11,7 @@
 // core only moves control. The state record never points back at the Fiber
 // object, so a parked fiber whose Fiber object is dropped can be found by the
 // FinalizationRegistry and unwound.
-import { AsyncResource } from 'async_hooks';
+import { AsyncResource, executionAsyncId } from 'async_hooks';
 import { binding, FiberHandle } from './binding';
 import * as asyncStack from './async-stack';
 
@@ -286,7 +286,15 @@ function fiberYield(value?: unknown): unknown {
   s.value = value;
   s.isError = false;
   s.yielding = true;
-  s.lifted = asyncStack.lift(s.asyncBase);
+  if (asyncStack.canLift) {
+    s.lifted = asyncStack.lift(s.asyncBase);
+  } else if (executionAsyncId() !== s.resource.asyncId()) {
+    s.yielding = false;
+    throw new Error(
+      'Fiber.yield() inside an AsyncResource scope (runInAsyncScope or a bound function) cannot switch ' +
+        'on this Node: its async-context stack cannot be saved; leave the scope before blocking',
+    );
+  }
   binding.suspend();
   // Resumed inside this fiber's resource again; the stretch begins here.
   s.asyncBase = asyncStack.depth();

@@ -117,6 +117,7 @@ struct Worker {
   Signal signal;
   Fiber* fiber = nullptr;
   bool quit = false;
+  Signal* quitter = nullptr;  // posted once the thread let go of the isolate for good
 };
 
 struct Fiber {
@@ -174,7 +175,6 @@ void UnlinkLive(Fiber* f) {
 void RunOnWorker(Worker* w, Fiber* f) {
   Instance* inst = w->inst;
   Isolate* isolate = inst->isolate;
-  Locker locker(isolate);
   Isolate::Scope isolate_scope(isolate);
   // V8 derives a new thread's limit from --stack-size measured from where the
   // thread first locks; our stacks may be smaller than that, so set it here.
@@ -197,6 +197,10 @@ void RunOnWorker(Worker* w, Fiber* f) {
   }
 }
 
+// A worker takes the isolate's lock once and keeps it for its whole life,
+// handing it over with Unlocker at every switch: a fresh top-level Locker per
+// fiber would make V8 set up and tear down its per-thread state each time,
+// which costs more than the fiber's own run.
 void* WorkerMain(void* arg) {
   Worker* w = static_cast<Worker*>(arg);
   pthread_attr_t attr;
@@ -208,20 +212,32 @@ void* WorkerMain(void* arg) {
     pthread_attr_destroy(&attr);
   }
   Instance* inst = w->inst;
-  for (;;) {
-    w->signal.Wait(inst->spins);
-    if (w->quit) break;
-    Fiber* f = w->fiber;
-    RunOnWorker(w, f);
-    // Finished: the lock is released. Hand control back to the last resumer;
-    // from here on the resumer owns this worker and decides its fate.
-    f->finished = true;
-    Fiber* caller = f->caller;
-    SignalOf(inst, caller).Post();
+  Isolate* isolate = inst->isolate;
+  w->signal.Wait(inst->spins);
+  if (!w->quit) {
+    Locker locker(isolate);
+    for (;;) {
+      Fiber* f = w->fiber;
+      RunOnWorker(w, f);
+      // Finished. Hand control back to the last resumer, which now owns this
+      // worker: it pools it (we wait here for the next fiber) or retires it.
+      f->finished = true;
+      {
+        // Re-taking the lock may create handles (V8 13 does), which need a scope.
+        HandleScope handle_scope(isolate);
+        Unlocker unlocker(isolate);
+        SignalOf(inst, f->caller).Post();
+        w->signal.Wait(inst->spins);
+      }
+      if (w->quit) break;
+    }
   }
-  // Drop V8's per-thread bookkeeping for this thread; the isolate outlives it.
-  inst->isolate->DiscardThreadSpecificMetadata();
+  // The lock is released. Drop V8's bookkeeping for this thread (the isolate
+  // outlives it), then let the retiring context go on; touch nothing after.
+  isolate->DiscardThreadSpecificMetadata();
+  Signal* quitter = w->quitter;
   delete w;
+  if (quitter != nullptr) quitter->Post();
   return nullptr;
 }
 
@@ -256,14 +272,24 @@ Worker* AcquireWorker(Instance* inst, size_t stack_size, std::string* error) {
   return w;
 }
 
+// Ends a worker's thread. The worker holds the lock between fibers, so it
+// must run once more to give it up; this waits until it has.
+void RetireWorker(Instance* inst, Worker* w) {
+  Signal& self = SignalOf(inst, inst->current);
+  w->quit = true;
+  w->quitter = &self;
+  inst->threads_alive--;
+  Unlocker unlocker(inst->isolate);
+  w->signal.Post();
+  self.Wait(inst->spins);
+}
+
 void ReleaseWorker(Instance* inst, Worker* w) {
   if (!inst->closing && inst->pool.size() < inst->pool_size) {
     inst->pool.push_back(w);
     return;
   }
-  w->quit = true;
-  inst->threads_alive--;
-  w->signal.Post();
+  RetireWorker(inst, w);
 }
 
 // Moves control from the running context to `f` and back. Returns once `f`
@@ -420,11 +446,9 @@ void Teardown(void* arg) {
     }
   }
   if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
-  for (Worker* w : inst->pool) {
-    w->quit = true;
-    w->signal.Post();
-  }
-  inst->pool.clear();
+  std::vector<Worker*> pool;
+  pool.swap(inst->pool);
+  for (Worker* w : pool) RetireWorker(inst, w);
   inst->context.Reset();
   inst->handle_template.Reset();
   // Fiber structs still referenced by JS handles are freed by their weak
@@ -456,9 +480,7 @@ void SetPoolSize(const FunctionCallbackInfo<Value>& args) {
   while (inst->pool.size() > inst->pool_size) {
     Worker* w = inst->pool.back();
     inst->pool.pop_back();
-    w->quit = true;
-    inst->threads_alive--;
-    w->signal.Post();
+    RetireWorker(inst, w);
   }
 }
 
