@@ -13,7 +13,8 @@ export interface NativeStats {
 }
 
 export interface FiberBinding {
-  create(stackSize: number): FiberHandle;
+  /** reportUncaught: an error escaping the fiber's entry goes to Node's uncaught-exception handling. */
+  create(stackSize: number, reportUncaught?: boolean): FiberHandle;
   /** Runs the fiber until it suspends (false) or its entry returns (true). */
   resume(handle: FiberHandle, entry?: () => void): boolean;
   suspend(): void;

@@ -35,6 +35,8 @@ interface FiberState {
   lifted: asyncStack.AsyncFrame[] | null;
   /** Registered with `orphans` (only while parked: registrations are not free). */
   watched: boolean;
+  /** An error escaping fn is an uncaught exception (the runner's main fiber). */
+  reportUncaught: boolean;
 }
 
 export interface FiberOptions {
@@ -111,6 +113,20 @@ const orphans = new FinalizationRegistry<FiberState>((s) => {
 });
 
 function makeEntry(s: FiberState): () => void {
+  if (s.reportUncaught) {
+    return function mainFiberEntry() {
+      s.asyncBase = asyncStack.depth();
+      try {
+        s.value = s.fn.call(globalThis, s.value);
+        s.isError = false;
+      } finally {
+        // An error goes on to the native core, which reports it to Node.
+        s.started = false;
+        s.yielding = false;
+        s.zombie = null;
+      }
+    };
+  }
   return function fiberEntry() {
     s.asyncBase = asyncStack.depth();
     let value: unknown;
@@ -165,7 +181,7 @@ function takeResult(s: FiberState): unknown {
 }
 
 function start(fiber: Fiber, s: FiberState, value: unknown): void {
-  if (s.handle === null) s.handle = binding.create(s.stackSize);
+  if (s.handle === null) s.handle = binding.create(s.stackSize, s.reportUncaught);
   s.started = true;
   s.value = value;
   s.isError = false;
@@ -218,6 +234,7 @@ const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?:
     asyncBase: 0,
     lifted: null,
     watched: false,
+    reportUncaught: false,
   };
   Object.defineProperty(this, kState, { value: state });
   return this as Fiber;
@@ -334,6 +351,18 @@ Object.defineProperties(FiberImpl, {
 });
 
 export const Fiber = FiberImpl;
+
+/**
+ * @internal Starts `fn` in a fiber whose escaping errors are uncaught
+ * exceptions, reported by Node from where they were thrown (the runner's
+ * main fiber). Returns once the fiber first parks or finishes.
+ */
+export function runMainFiber(fn: () => void): Fiber {
+  const fiber = new FiberImpl(fn);
+  (fiber as unknown as { [kState]: FiberState })[kState].reportUncaught = true;
+  fiber.run();
+  return fiber;
+}
 
 /** Thread and pool counters of the native core, for tests and diagnostics. */
 export function fiberStats() {

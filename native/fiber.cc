@@ -130,6 +130,7 @@ struct Fiber {
   bool terminate = false;        // resumed only to be torn down at exit
   bool terminated = false;       // its JavaScript was terminated (worker.terminate, exit)
   bool finished = false;         // set by the worker when the entry function returned
+  bool report_uncaught = false;  // an error escaping the entry is an uncaught exception
   Fiber* prev_live = nullptr;    // list of started fibers, for teardown
   Fiber* next_live = nullptr;
 };
@@ -194,6 +195,10 @@ void RunOnWorker(Worker* w, Fiber* f) {
   if (try_catch.HasTerminated()) {
     f->terminated = true;
     isolate->CancelTerminateExecution();
+  } else if (try_catch.HasCaught() && f->report_uncaught) {
+    // Reported here, where the error was thrown, so Node prints the source
+    // line it came from, exactly as for an error at a script's top level.
+    node::FatalException(isolate, try_catch);
   }
 }
 
@@ -342,7 +347,7 @@ void OnHandleCollected(const v8::WeakCallbackInfo<Fiber>& info) {
   if (f->worker == nullptr) delete f;
 }
 
-// create(stackSize) -> handle
+// create(stackSize, reportUncaught) -> handle
 void Create(const FunctionCallbackInfo<Value>& args) {
   Instance* inst = InstanceOf(args);
   Isolate* isolate = args.GetIsolate();
@@ -355,6 +360,7 @@ void Create(const FunctionCallbackInfo<Value>& args) {
   Fiber* f = new Fiber();
   f->inst = inst;
   f->stack_size = stack_size;
+  f->report_uncaught = args[1]->IsTrue();
   obj->SetAlignedPointerInInternalField(0, f);
   f->handle.Reset(isolate, obj);
   f->handle.SetWeak(f, OnHandleCollected, v8::WeakCallbackType::kParameter);
