@@ -12,3 +12,7 @@ export { Timeout, withTimeout } from './timeout';
 export type { WithTimeoutOptions } from './timeout';
 export { waitFor, blocking } from './bridges';
 export type { WaitForOptions } from './bridges';
+export { patchAll, unpatchAll, isPatched, getOriginal } from '../patches';
+export type { PatchOptions } from '../patches';
+export { connect } from '../patches/net';
+export type { BlockingOptions, ConnectOptions, ShutdownHow } from '../patches/net';

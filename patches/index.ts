@@ -1,0 +1,138 @@
+// Monkey patching, gevent's `monkey.patch_all()` in Node's idiom.
+//
+// Each patched module contributes a list of [target, property, descriptor]
+// entries. patchAll() saves the property descriptor each entry replaces (or
+// notes that there was none) and installs the entry; unpatchAll() puts the
+// saved descriptors back and deletes what was added, so every object is left
+// exactly as it was. To add a module, append it to `modules` below.
+import { builtinModules } from 'module';
+import { netPatches } from './net';
+
+type PatchList = Array<[object, string, PropertyDescriptor]>;
+
+interface ModulePatch {
+  /** Node module name, also the option that skips it: patchAll({ net: false }). */
+  readonly name: string;
+  readonly patches: () => PatchList;
+}
+
+/** In patching order. tls needs no entry: tls.TLSSocket inherits net.Socket's methods. */
+const modules: ModulePatch[] = [{ name: 'net', patches: netPatches }];
+
+interface Saved {
+  target: object;
+  key: string;
+  /** The replaced descriptor, or undefined when the property was absent. */
+  original: PropertyDescriptor | undefined;
+}
+
+const saved = new Map<string, Saved[]>();
+
+/** Which modules to patch: `false` skips a module (all are patched by default). */
+export type PatchOptions = { [module: string]: boolean | undefined };
+
+function argError(message: string, code: string): TypeError {
+  const err = new TypeError(message) as TypeError & { code: string };
+  err.code = code;
+  return err;
+}
+
+/**
+ * Patches every known module not switched off in `options` (e.g.
+ * `patchAll({ net: false })`). Idempotent: a second call patches only what is
+ * new. Returns true when it patched something.
+ */
+export function patchAll(options?: PatchOptions): boolean {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw argError(`The "options" argument must be of type object. Received ${options === null ? 'null' : `type ${typeof options}`}`, 'ERR_INVALID_ARG_TYPE');
+  }
+  if (options !== undefined) {
+    for (const key of Object.keys(options)) {
+      if (!modules.some((m) => m.name === key)) {
+        throw argError(
+          `The property 'options.${key}' is not a patchable module. Patchable: ${modules.map((m) => m.name).join(', ')}`,
+          'ERR_INVALID_ARG_VALUE',
+        );
+      }
+      const value = options[key];
+      if (value !== undefined && typeof value !== 'boolean') {
+        throw argError(`The "options.${key}" property must be of type boolean. Received type ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
+      }
+    }
+  }
+  let patched = false;
+  for (const m of modules) {
+    if (saved.has(m.name) || (options !== undefined && options[m.name] === false)) continue;
+    const records: Saved[] = [];
+    for (const [target, key, descriptor] of m.patches()) {
+      records.push({ target, key, original: Object.getOwnPropertyDescriptor(target, key) });
+      Object.defineProperty(target, key, descriptor);
+    }
+    saved.set(m.name, records);
+    patched = true;
+  }
+  return patched;
+}
+
+/** Restores every patched module exactly: replaced properties come back, added ones go. */
+export function unpatchAll(): void {
+  const names = [...saved.keys()].reverse();
+  for (const name of names) {
+    const records = saved.get(name)!;
+    for (let i = records.length - 1; i >= 0; i--) {
+      const { target, key, original } = records[i];
+      if (original === undefined) delete (target as Record<string, unknown>)[key];
+      else Object.defineProperty(target, key, original);
+    }
+    saved.delete(name);
+  }
+}
+
+/** True while `name` (e.g. 'net') is patched. */
+export function isPatched(name: string): boolean {
+  if (typeof name !== 'string') {
+    throw argError(`The "name" argument must be of type string. Received type ${typeof name}`, 'ERR_INVALID_ARG_TYPE');
+  }
+  return saved.has(name);
+}
+
+/**
+ * The unpatched value of `name` in module `moduleName`: `getOriginal('net',
+ * 'Socket')`, or a dotted path such as `getOriginal('net',
+ * 'Socket.prototype.recv')` (undefined: patching added it). For something
+ * never patched it returns the live value, as gevent's get_original does.
+ */
+export function getOriginal(moduleName: string, name: string): unknown {
+  if (typeof moduleName !== 'string') {
+    throw argError(`The "moduleName" argument must be of type string. Received type ${typeof moduleName}`, 'ERR_INVALID_ARG_TYPE');
+  }
+  if (typeof name !== 'string' || name === '') {
+    throw argError(`The "name" argument must be a non-empty string. Received type ${typeof name}`, 'ERR_INVALID_ARG_TYPE');
+  }
+  const bare = moduleName.startsWith('node:') ? moduleName.slice(5) : moduleName;
+  if (!builtinModules.includes(bare)) {
+    throw argError(`The argument 'moduleName' must name a Node.js built-in module. Received '${moduleName}'`, 'ERR_INVALID_ARG_VALUE');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  let target: unknown = require(bare);
+  const path = name.split('.');
+  for (let i = 0; i < path.length; i++) {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return undefined;
+    const key = path[i];
+    if (i === path.length - 1) {
+      const records = saved.get(bare);
+      const record = records && records.find((r) => r.target === target && r.key === key);
+      if (record !== undefined) {
+        const d = record.original;
+        if (d === undefined) {
+          // Added by patching: what the object saw before was inherited, if anything.
+          const proto = Object.getPrototypeOf(target);
+          return proto === null ? undefined : (proto as Record<string, unknown>)[key];
+        }
+        return 'value' in d ? d.value : d.get;
+      }
+    }
+    target = (target as Record<string, unknown>)[key];
+  }
+  return target;
+}

@@ -1,0 +1,580 @@
+// Blocking-style sockets: gevent's socket API on net.Socket and net.Server.
+//
+// patchAll() adds recv/recvInto/send/sendall/close/shutdown/blockingTimeout to
+// net.Socket.prototype (tls.TLSSocket inherits them) and accept/blockingTimeout
+// to net.Server.prototype. Nothing existing changes behaviour. Two internal
+// methods are wrapped; each calls the original first: Server.prototype._listen2
+// (where listen() ends up once the handle exists) adds a 'connection' listener
+// that queues connections for accept(), and Server.prototype._emitCloseIfDrained
+// (which server.close() calls synchronously) wakes a fiber parked in accept().
+//
+// Model (gevent's _socketcommon, in Node's idiom): a socket used blocking-style
+// stays in paused mode, so incoming bytes collect in its readable buffer.
+// recv() takes them with read() and never switches when something is there;
+// otherwise it parks the fiber on the socket's read watcher, which the
+// 'readable'/'end'/'error'/'close' events wake. sendall() writes and returns at
+// once when the write went to the kernel synchronously; otherwise it parks on
+// the write watcher until its write callback (or 'drain', 'error', 'close').
+// Errors are kept on the socket and thrown at the next blocking call, after
+// any bytes that arrived before them.
+import * as net from 'net';
+import { constants as osConstants } from 'os';
+import { getHub, assertCanBlock } from '../lib/hub';
+import type { Watcher } from '../lib/hub';
+import type { Waiter } from '../lib/waiter';
+import { ConcurrentObjectUseError, TimeoutError } from '../lib/errors';
+
+/** Per-call options of the blocking methods. */
+export interface BlockingOptions {
+  /** ms; `null` waits forever; `0` never waits (throws code EAGAIN). Default: the socket's blockingTimeout. */
+  timeout?: number | null;
+}
+
+export interface ConnectOptions extends BlockingOptions {
+  /** Any other option is handed to net.connect() (localAddress, family, noDelay, keepAlive, ...). */
+  [option: string]: unknown;
+}
+
+export type ShutdownHow = 'read' | 'write' | 'both' | 0 | 1 | 2;
+
+declare module 'net' {
+  interface Socket {
+    /** Up to `max` bytes (default 65536); an empty Buffer at EOF. Blocks the fiber until data, EOF or an error. */
+    recv(max?: number, options?: BlockingOptions): Buffer;
+    /** Reads up to `n` bytes (default buf.byteLength) into `buf`; returns the count (0 at EOF). */
+    recvInto(buf: NodeJS.ArrayBufferView, n?: number, options?: BlockingOptions): number;
+    /** Hands `data` to the socket, waiting at most for one 'drain'; returns the bytes accepted. */
+    send(data: string | NodeJS.ArrayBufferView, options?: BlockingOptions): number;
+    /** Returns when all of `data` was handed to the kernel; throws the write's error. */
+    sendall(data: string | NodeJS.ArrayBufferView, options?: BlockingOptions): void;
+    /** Closes the socket (idempotent); fibers waiting on it wake with an EBADF error. */
+    close(): void;
+    /** Shuts down reading, writing or both. */
+    shutdown(how?: ShutdownHow): void;
+    /** ms; `null` (default) waits forever; `0` makes blocking calls non-blocking (code EAGAIN). */
+    blockingTimeout: number | null;
+  }
+  interface Server {
+    /** The next connection, in arrival order, as a paused net.Socket. */
+    accept(options?: BlockingOptions): Socket;
+    /** ms; `null` (default) waits forever; `0` makes accept() non-blocking (code EAGAIN). */
+    blockingTimeout: number | null;
+  }
+}
+
+// ---------------------------------------------------------------- errors
+
+type ErrnoError = Error & { code: string; errno?: number; syscall?: string };
+
+function sysError(code: 'EBADF' | 'EAGAIN' | 'EPIPE', message: string, syscall: string): ErrnoError {
+  const err = new Error(message) as ErrnoError;
+  err.code = code;
+  err.errno = -osConstants.errno[code];
+  err.syscall = syscall;
+  return err;
+}
+
+function closedError(syscall: string): ErrnoError {
+  return sysError('EBADF', 'The socket was closed', syscall);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'Received null';
+  if (value === undefined) return 'Received undefined';
+  if (typeof value === 'function') return `Received function ${(value as { name?: string }).name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const ctor = (value as { constructor?: { name?: string } }).constructor;
+    return ctor && ctor.name ? `Received an instance of ${ctor.name}` : 'Received an object';
+  }
+  let shown = String(value);
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  if (typeof value === 'string') shown = `'${shown}'`;
+  return `Received type ${typeof value} (${shown})`;
+}
+
+function invalidArgType(name: string, expected: string, value: unknown): TypeError {
+  const err = new TypeError(`The "${name}" argument must be ${expected}. ${describe(value)}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
+function outOfRange(name: string, range: string, value: unknown): RangeError {
+  const err = new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`) as RangeError & {
+    code: string;
+  };
+  err.code = 'ERR_OUT_OF_RANGE';
+  return err;
+}
+
+function invalidArgValue(name: string, value: unknown, reason: string): TypeError {
+  const err = new TypeError(`The argument '${name}' ${reason}. Received ${String(value)}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_VALUE';
+  return err;
+}
+
+function checkTimeout(value: unknown, name: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
+  if (!(value >= 0) || value === Infinity) throw outOfRange(name, '>= 0 and finite, or null', value);
+  return value;
+}
+
+/** The timeout one call uses: its own `timeout` option, else the object's blockingTimeout. */
+function callTimeout(options: BlockingOptions | undefined, fallback: number | null): number | null {
+  if (options === undefined) return fallback;
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const t = options.timeout;
+  return t === undefined ? fallback : checkTimeout(t, 'options.timeout');
+}
+
+function checkData(data: unknown): number {
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (ArrayBuffer.isView(data)) return data.byteLength;
+  throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, or DataView', data);
+}
+
+// ---------------------------------------------------------------- socket state
+
+interface ReadableInternals {
+  length: number;
+  ended: boolean;
+  destroyed: boolean;
+}
+
+type InternalSocket = net.Socket & { _readableState: ReadableInternals };
+
+const EMPTY = Buffer.alloc(0);
+const kState = Symbol('fibernet.net.socket');
+const kServerState = Symbol('fibernet.net.server');
+
+function wake(waiter: Waiter<unknown> | null): void {
+  if (waiter !== null && !waiter.ready()) waiter.switch(undefined);
+}
+
+/** A watcher that only records the waiter; the socket's listeners do the waking. */
+class SlotWatcher implements Watcher<unknown> {
+  waiter: Waiter<unknown> | null = null;
+  start(waiter: Waiter<unknown>): void {
+    this.waiter = waiter;
+  }
+  stop(): void {
+    this.waiter = null;
+  }
+}
+
+class SocketState {
+  timeout: number | null = null;
+  closed = false;
+  readShut = false;
+  writeShut = false;
+  /** First error the socket reported; thrown at every blocking call after the buffered bytes. */
+  error: Error | null = null;
+  readonly reader = new SlotWatcher();
+  readonly writer = new SlotWatcher();
+  /** Writes issued by send/sendall, and write callbacks seen (callbacks come in order). */
+  writesIssued = 0;
+  writesDone = 0;
+  readonly onWrite: (err?: Error | null) => void;
+
+  constructor(readonly socket: InternalSocket) {
+    const reader = this.reader;
+    const writer = this.writer;
+    this.onWrite = (err) => {
+      this.writesDone++;
+      if (err && this.error === null) this.error = err;
+      wake(writer.waiter);
+    };
+    const wakeReader = () => wake(reader.waiter);
+    const wakeBoth = () => {
+      wake(reader.waiter);
+      wake(writer.waiter);
+    };
+    // A 'readable' listener keeps the stream paused: bytes wait in its buffer.
+    socket.on('readable', wakeReader);
+    socket.on('end', wakeReader);
+    socket.on('drain', () => wake(writer.waiter));
+    socket.on('connect', () => wake(writer.waiter));
+    socket.on('error', (err: Error) => {
+      if (this.error === null) this.error = err;
+      wakeBoth();
+    });
+    socket.on('close', wakeBoth);
+  }
+}
+
+/** The blocking-mode state of `socket`, set up on first use (or at accept()/connect()). */
+function stateOf(socket: net.Socket): SocketState {
+  const holder = socket as unknown as { [kState]?: SocketState };
+  let st = holder[kState];
+  if (st === undefined) {
+    if (!(socket instanceof net.Socket)) throw invalidArgType('this', 'an instance of net.Socket', socket);
+    st = new SocketState(socket as InternalSocket);
+    Object.defineProperty(socket, kState, { value: st, configurable: true });
+  }
+  return st;
+}
+
+function busy(what: string): ConcurrentObjectUseError {
+  return new ConcurrentObjectUseError(`This socket is already used by another fiber (${what}() found another fiber waiting on it)`);
+}
+
+function park(st: SocketState, watcher: SlotWatcher, timeout: number | null, what: string): void {
+  if (watcher.waiter !== null) throw busy(what);
+  if (timeout === 0) throw sysError('EAGAIN', 'Resource temporarily unavailable', what);
+  assertCanBlock(what);
+  const hub = getHub();
+  if (timeout === null) hub.wait(watcher);
+  else hub.wait(watcher, { timeout });
+}
+
+// ---------------------------------------------------------------- read side
+
+/** What recv() and recvInto() share: up to `max` bytes, EMPTY at EOF. */
+function take(socket: net.Socket, max: number, timeout: number | null, what: string): Buffer {
+  const st = stateOf(socket);
+  const rs = st.socket._readableState;
+  for (;;) {
+    if (st.closed) throw closedError(what);
+    if (st.readShut) return EMPTY;
+    const buffered = rs.length;
+    if (buffered > 0) {
+      const chunk = (buffered <= max ? socket.read() : socket.read(max)) as Buffer | string | null;
+      if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    }
+    if (rs.ended) return EMPTY;
+    if (st.error !== null) throw st.error;
+    if (rs.destroyed) throw closedError(what);
+    park(st, st.reader, timeout, what);
+  }
+}
+
+function recv(this: net.Socket, max?: number, options?: BlockingOptions): Buffer {
+  if (max === undefined) max = 65536;
+  else if (typeof max !== 'number') throw invalidArgType('max', 'of type number', max);
+  else if (!(max >= 0) || max > 0x7fffffff || max !== Math.floor(max)) throw outOfRange('max', 'an integer >= 0 and <= 2147483647', max);
+  const st = stateOf(this);
+  const timeout = options === undefined ? st.timeout : callTimeout(options, st.timeout);
+  if (max === 0) {
+    if (st.closed) throw closedError('recv');
+    return EMPTY;
+  }
+  return take(this, max, timeout, 'recv');
+}
+
+function recvInto(this: net.Socket, buf: NodeJS.ArrayBufferView, n?: number, options?: BlockingOptions): number {
+  if (!ArrayBuffer.isView(buf)) throw invalidArgType('buf', 'an instance of Buffer, TypedArray, or DataView', buf);
+  const size = buf.byteLength;
+  if (n === undefined) n = size;
+  else if (typeof n !== 'number') throw invalidArgType('n', 'of type number', n);
+  else if (!(n >= 0) || n > size || n !== Math.floor(n)) throw outOfRange('n', `an integer >= 0 and <= ${size}`, n);
+  const st = stateOf(this);
+  const timeout = options === undefined ? st.timeout : callTimeout(options, st.timeout);
+  if (n === 0) {
+    if (st.closed) throw closedError('recvInto');
+    return 0;
+  }
+  const chunk = take(this, n, timeout, 'recvInto');
+  const target = buf instanceof Uint8Array ? buf : new Uint8Array(buf.buffer, buf.byteOffset, size);
+  target.set(chunk, 0);
+  return chunk.length;
+}
+
+// ---------------------------------------------------------------- write side
+
+function checkWritable(st: SocketState, what: string): void {
+  if (st.closed) throw closedError(what);
+  if (st.error !== null) throw st.error;
+  if (st.writeShut) throw sysError('EPIPE', 'The socket was shut down for writing', what);
+  if (st.socket.destroyed) throw closedError(what);
+}
+
+function send(this: net.Socket, data: string | NodeJS.ArrayBufferView, options?: BlockingOptions): number {
+  const length = checkData(data);
+  const st = stateOf(this);
+  const timeout = options === undefined ? st.timeout : callTimeout(options, st.timeout);
+  checkWritable(st, 'send');
+  if (st.writer.waiter !== null) throw busy('send');
+  if (length === 0) return 0;
+  if (this.writableNeedDrain) {
+    // Wait for one write readiness at most, as gevent's send() does.
+    park(st, st.writer, timeout, 'send');
+    checkWritable(st, 'send');
+  }
+  st.writesIssued++;
+  this.write(data as string | Uint8Array, st.onWrite);
+  return length;
+}
+
+function sendall(this: net.Socket, data: string | NodeJS.ArrayBufferView, options?: BlockingOptions): void {
+  const length = checkData(data);
+  const st = stateOf(this);
+  const timeout = options === undefined ? st.timeout : callTimeout(options, st.timeout);
+  checkWritable(st, 'sendall');
+  if (st.writer.waiter !== null) throw busy('sendall');
+  if (length === 0) return;
+  if (timeout === 0 && this.writableNeedDrain) throw sysError('EAGAIN', 'Resource temporarily unavailable', 'sendall');
+  const mine = ++st.writesIssued;
+  this.write(data as string | Uint8Array, st.onWrite);
+  // Fast path: the write went to the kernel synchronously (the callback
+  // itself comes a tick later and only counts).
+  if (this.writableLength === 0 && st.error === null && !this.destroyed) return;
+  if (timeout === 0) {
+    if (st.error !== null) throw st.error;
+    return; // accepted into the socket's buffer; non-blocking sockets do not wait
+  }
+  const deadline = timeout === null ? 0 : Date.now() + timeout;
+  while (st.writesDone < mine) {
+    if (st.closed) throw closedError('sendall');
+    if (st.error !== null) throw st.error;
+    if (this.destroyed) throw closedError('sendall');
+    let left: number | null = null;
+    if (timeout !== null) {
+      left = deadline - Date.now();
+      if (left <= 0) throw new TimeoutError(); // one deadline for the whole call, as in gevent
+    }
+    park(st, st.writer, left, 'sendall');
+  }
+  if (st.error !== null) throw st.error;
+}
+
+// ---------------------------------------------------------------- close / shutdown
+
+function close(this: net.Socket): void {
+  const st = stateOf(this);
+  if (st.closed) return;
+  st.closed = true;
+  const r = st.reader.waiter;
+  const w = st.writer.waiter;
+  if (r !== null && !r.ready()) r.throw(sysError('EBADF', 'The socket was closed while this fiber was waiting on it', 'recv'));
+  if (w !== null && !w.ready()) w.throw(sysError('EBADF', 'The socket was closed while this fiber was waiting on it', 'send'));
+  // Flush what Node still buffers, send FIN, then release the handle.
+  if (this.destroyed) return;
+  if (this.connecting || this.writableLength === 0) this.destroy();
+  else this.destroySoon();
+}
+
+function shutdown(this: net.Socket, how: ShutdownHow = 'both'): void {
+  let read: boolean;
+  let write: boolean;
+  switch (how) {
+    case 'read':
+    case 0:
+      read = true;
+      write = false;
+      break;
+    case 'write':
+    case 1:
+      read = false;
+      write = true;
+      break;
+    case 'both':
+    case 2:
+      read = write = true;
+      break;
+    default:
+      throw invalidArgValue('how', how, "must be one of 'read', 'write', 'both' (or 0, 1, 2)");
+  }
+  const st = stateOf(this);
+  if (st.closed) throw closedError('shutdown');
+  if (read && !st.readShut) {
+    st.readShut = true;
+    wake(st.reader.waiter); // the reader sees EOF
+  }
+  if (write && !st.writeShut) {
+    st.writeShut = true;
+    const w = st.writer.waiter;
+    if (w !== null && !w.ready()) w.throw(sysError('EPIPE', 'The socket was shut down for writing', 'send'));
+    if (!this.destroyed) this.end();
+  }
+}
+
+// ---------------------------------------------------------------- timeouts
+
+function getSocketTimeout(this: net.Socket): number | null {
+  const st = (this as unknown as { [kState]?: SocketState })[kState];
+  return st === undefined ? null : st.timeout;
+}
+
+function setSocketTimeout(this: net.Socket, value: number | null): void {
+  const t = checkTimeout(value, 'blockingTimeout');
+  stateOf(this).timeout = t;
+}
+
+// ---------------------------------------------------------------- server
+
+type InternalServer = net.Server & { _handle: unknown; _connectionKey?: string };
+
+class ServerState {
+  timeout: number | null = null;
+  readonly queue: net.Socket[] = [];
+  head = 0;
+  error: Error | null = null;
+  readonly acceptor = new SlotWatcher();
+  /** accept() has been called: from now on every connection is queued for it. */
+  accepting = false;
+
+  constructor(readonly server: InternalServer) {
+    // Installed when the server starts listening, so a connection that
+    // arrives before the first accept() waits for it, the way the kernel's
+    // backlog would. A connection some other 'connection' listener takes
+    // (an evented server) is left alone unless accept() is in use.
+    server.on('connection', (socket: net.Socket) => {
+      if (!this.accepting && server.listenerCount('connection') > 1) return;
+      stateOf(socket); // paused, errors captured from the start
+      this.queue.push(socket);
+      wake(this.acceptor.waiter);
+    });
+  }
+
+  /** Called by the first accept(): listen errors and 'close' now go to accept(). */
+  startAccepting(): void {
+    if (this.accepting) return;
+    this.accepting = true;
+    this.server.on('error', (err: Error) => {
+      if (this.error === null) this.error = err;
+      wake(this.acceptor.waiter);
+    });
+    this.server.on('close', () => wake(this.acceptor.waiter));
+  }
+
+  /** Closed after listening (a server not yet listening is waited on). */
+  closed(): boolean {
+    return this.server._handle == null && this.server._connectionKey !== undefined;
+  }
+}
+
+function serverStateOf(server: net.Server): ServerState {
+  const holder = server as unknown as { [kServerState]?: ServerState };
+  let st = holder[kServerState];
+  if (st === undefined) {
+    if (!(server instanceof net.Server)) throw invalidArgType('this', 'an instance of net.Server', server);
+    st = new ServerState(server as InternalServer);
+    Object.defineProperty(server, kServerState, { value: st, configurable: true });
+  }
+  return st;
+}
+
+function accept(this: net.Server, options?: BlockingOptions): net.Socket {
+  const st = serverStateOf(this);
+  const timeout = options === undefined ? st.timeout : callTimeout(options, st.timeout);
+  st.startAccepting();
+  for (;;) {
+    const q = st.queue;
+    if (st.head < q.length) {
+      const socket = q[st.head];
+      if (++st.head === q.length) {
+        q.length = 0;
+        st.head = 0;
+      } else if (st.head >= 1024 && st.head * 2 >= q.length) {
+        q.splice(0, st.head);
+        st.head = 0;
+      }
+      return socket;
+    }
+    if (st.error !== null) {
+      const err = st.error;
+      st.error = null; // a listen error is reported once; listen() may be retried
+      throw err;
+    }
+    if (st.closed()) throw sysError('EBADF', 'The server was closed', 'accept');
+    if (st.acceptor.waiter !== null) {
+      throw new ConcurrentObjectUseError('This server is already used by another fiber: accept() is already waiting on it');
+    }
+    if (timeout === 0) throw sysError('EAGAIN', 'Resource temporarily unavailable', 'accept');
+    assertCanBlock('accept');
+    const hub = getHub();
+    if (timeout === null) hub.wait(st.acceptor);
+    else hub.wait(st.acceptor, { timeout });
+  }
+}
+
+function getServerTimeout(this: net.Server): number | null {
+  const st = (this as unknown as { [kServerState]?: ServerState })[kServerState];
+  return st === undefined ? null : st.timeout;
+}
+
+function setServerTimeout(this: net.Server, value: number | null): void {
+  const t = checkTimeout(value, 'blockingTimeout');
+  serverStateOf(this).timeout = t;
+}
+
+// ---------------------------------------------------------------- connect
+
+/**
+ * Connects to `port` on `host` (default 'localhost') and blocks the fiber
+ * until the socket is connected; throws the connection error (ECONNREFUSED,
+ * ENOTFOUND, ...) or TimeoutError. `options.timeout: 0` returns the socket
+ * while it is still connecting.
+ */
+export function connect(port: number, host?: string | ConnectOptions, options?: ConnectOptions): net.Socket {
+  if (host !== undefined && typeof host === 'object' && host !== null && options === undefined) {
+    options = host;
+    host = undefined;
+  }
+  if (typeof port !== 'number') throw invalidArgType('port', 'of type number', port);
+  if (!(port >= 0) || port > 65535 || port !== Math.floor(port)) throw outOfRange('port', 'an integer >= 0 and <= 65535', port);
+  if (host !== undefined && typeof host !== 'string') throw invalidArgType('host', 'of type string', host);
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'of type object', options);
+  const timeout = callTimeout(options, null);
+  if (timeout !== 0) assertCanBlock('connect');
+  const netOptions: net.NetConnectOpts = { ...(options ?? {}), port, host: host ?? 'localhost' } as net.NetConnectOpts;
+  delete (netOptions as { timeout?: unknown }).timeout;
+  const socket = net.connect(netOptions);
+  const st = stateOf(socket);
+  if (timeout === 0) return socket;
+  try {
+    const deadline = timeout === null ? 0 : Date.now() + timeout;
+    while (socket.connecting || socket.pending) {
+      if (st.error !== null) throw st.error;
+      if (socket.destroyed) throw closedError('connect');
+      let left: number | null = null;
+      if (timeout !== null) {
+        left = deadline - Date.now();
+        if (left <= 0) throw new TimeoutError();
+      }
+      park(st, st.writer, left, 'connect');
+    }
+    if (st.error !== null) throw st.error;
+    if (socket.destroyed) throw closedError('connect');
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  return socket;
+}
+
+// ---------------------------------------------------------------- patch table
+
+/** What patches/index.ts installs: [target, property, descriptor]. */
+export function netPatches(): Array<[object, string, PropertyDescriptor]> {
+  const S = net.Socket.prototype;
+  const V = net.Server.prototype;
+  const method = (fn: Function): PropertyDescriptor => ({ value: fn, writable: true, configurable: true, enumerable: false });
+  const originalEmitClose = (V as unknown as { _emitCloseIfDrained: Function })._emitCloseIfDrained;
+  const originalListen2 = (V as unknown as { _listen2: Function })._listen2;
+  // server.listen() ends here once the handle is set up (also in cluster workers).
+  function _listen2(this: net.Server, ...args: unknown[]): unknown {
+    const result = originalListen2.apply(this, args);
+    serverStateOf(this);
+    return result;
+  }
+  function _emitCloseIfDrained(this: net.Server, ...args: unknown[]): unknown {
+    const result = originalEmitClose.apply(this, args);
+    const st = (this as unknown as { [kServerState]?: ServerState })[kServerState];
+    if (st !== undefined && st.closed()) wake(st.acceptor.waiter);
+    return result;
+  }
+  return [
+    [S, 'recv', method(recv)],
+    [S, 'recvInto', method(recvInto)],
+    [S, 'send', method(send)],
+    [S, 'sendall', method(sendall)],
+    [S, 'close', method(close)],
+    [S, 'shutdown', method(shutdown)],
+    [S, 'blockingTimeout', { get: getSocketTimeout, set: setSocketTimeout, configurable: true, enumerable: false }],
+    [V, 'accept', method(accept)],
+    [V, 'blockingTimeout', { get: getServerTimeout, set: setServerTimeout, configurable: true, enumerable: false }],
+    [V, '_emitCloseIfDrained', method(_emitCloseIfDrained)],
+    [V, '_listen2', method(_listen2)],
+  ];
+}
