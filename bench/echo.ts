@@ -1,0 +1,251 @@
+// Echo benchmark: fibernet's blocking echo server against a plain callback
+// Node echo server and gevent's StreamServer echo, driven by one ping-pong
+// load generator running in its own process.
+//
+//   node dist/bench/echo.js                 the whole table (about 1.5 minutes)
+//   node dist/bench/echo.js --quick         fewer cells, shorter runs
+//   node dist/bench/echo.js server <kind>   one server (fibernet | node), prints "PORT <n>"
+//   node dist/bench/echo.js load <port> <conns> <size> <ms>   one load run, prints JSON
+//
+// Each load run opens <conns> connections, then on every connection sends a
+// <size>-byte message, waits for all of it to come back, and repeats; after a
+// warm-up it counts completed round trips for <ms> milliseconds.
+import { spawn as spawnChild, spawnSync, ChildProcess } from 'child_process';
+import * as net from 'net';
+
+const HOST = '127.0.0.1';
+const WARMUP_MS = 300;
+
+const GEVENT_SERVER = `
+import sys, socket
+from gevent.server import StreamServer
+def handle(sock, addr):
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            sock.sendall(data)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+server = StreamServer(('${HOST}', 0), handle, backlog=2048)
+server.start()
+print('PORT', server.address[1], flush=True)
+server.serve_forever()
+`;
+
+// ------------------------------------------------------------------ servers
+
+function serveFibernet(): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fibernet = require('../lib/index') as typeof import('../lib/index');
+  fibernet.patchAll();
+  const server = net.createServer();
+  server.on('listening', () => process.stdout.write(`PORT ${(server.address() as net.AddressInfo).port}\n`));
+  server.listen({ port: 0, host: HOST, backlog: 2048 });
+  const handle = (conn: net.Socket) => {
+    conn.setNoDelay(true);
+    try {
+      for (;;) {
+        const data = conn.recv(65536);
+        if (data.length === 0) break;
+        conn.sendall(data);
+      }
+    } catch {
+      // a load generator going away resets its connections
+    } finally {
+      conn.close();
+    }
+  };
+  fibernet.spawn(() => {
+    for (;;) fibernet.spawn(handle, server.accept());
+  });
+}
+
+function serveNode(): void {
+  const server = net.createServer((conn) => {
+    conn.setNoDelay(true);
+    conn.on('data', (data) => conn.write(data));
+    conn.on('error', () => conn.destroy());
+  });
+  server.on('listening', () => process.stdout.write(`PORT ${(server.address() as net.AddressInfo).port}\n`));
+  server.listen({ port: 0, host: HOST, backlog: 2048 });
+}
+
+// ------------------------------------------------------------------ load generator
+
+function load(port: number, conns: number, size: number, ms: number): void {
+  const message = Buffer.alloc(size, 0x61);
+  const sockets: net.Socket[] = [];
+  let measuring = false;
+  let count = 0;
+  let connected = 0;
+  let failed = 0;
+  const begin = () => {
+    for (const s of sockets) s.write(message);
+    setTimeout(() => {
+      measuring = true;
+      const t0 = process.hrtime.bigint();
+      setTimeout(() => {
+        measuring = false;
+        const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+        process.stdout.write(`${JSON.stringify({ roundTrips: count, seconds: elapsed, failed })}\n`);
+        for (const s of sockets) s.destroy();
+        process.exit(0);
+      }, ms);
+    }, WARMUP_MS);
+  };
+  // Connect in batches so the listen backlog never overflows.
+  const BATCH = 100;
+  const openBatch = (from: number) => {
+    const to = Math.min(conns, from + BATCH);
+    let pending = to - from;
+    for (let i = from; i < to; i++) {
+      const s = net.connect(port, HOST);
+      s.setNoDelay(true);
+      let got = 0;
+      s.on('data', (chunk: Buffer) => {
+        got += chunk.length;
+        while (got >= size) {
+          got -= size;
+          if (measuring) count++;
+          s.write(message);
+        }
+      });
+      s.on('error', () => {
+        failed++;
+      });
+      s.once('connect', () => {
+        connected++;
+        if (--pending === 0) {
+          if (to < conns) openBatch(to);
+          else begin();
+        }
+      });
+      sockets.push(s);
+    }
+  };
+  openBatch(0);
+  void connected;
+}
+
+// ------------------------------------------------------------------ driver
+
+interface Server {
+  name: string;
+  start(): Promise<{ port: number; child: ChildProcess }>;
+}
+
+function startChild(cmd: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnChild(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve({ port: Number(m[1]), child });
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited with ${code} before listening`)));
+  });
+}
+
+function runLoad(port: number, conns: number, size: number, ms: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawnChild(process.execPath, [__filename, 'load', String(port), String(conns), String(size), String(ms)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      try {
+        const r = JSON.parse(out) as { roundTrips: number; seconds: number };
+        resolve(r.roundTrips / r.seconds);
+      } catch {
+        reject(new Error(`load generator exited with ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+/** A python3 that can import gevent, or null. */
+function findGeventPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import gevent'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const quick = argv.includes('--quick');
+  const ms = quick ? 700 : 1500;
+  const sizes = [64, 4096];
+  const connCounts = quick ? [100, 1000] : [1, 100, 1000];
+  const servers: Server[] = [
+    { name: 'fibernet', start: () => startChild(process.execPath, [__filename, 'server', 'fibernet']) },
+    { name: 'node', start: () => startChild(process.execPath, [__filename, 'server', 'node']) },
+  ];
+  const py = findGeventPython();
+  if (py === null) {
+    console.log('note: gevent not found (apt-get install python3-gevent); skipping the gevent column');
+  } else {
+    servers.push({ name: 'gevent', start: () => startChild(py, ['-c', GEVENT_SERVER]) });
+  }
+  const results = new Map<string, number>();
+  for (const server of servers) {
+    const { port, child } = await server.start();
+    try {
+      for (const size of sizes) {
+        for (const conns of connCounts) {
+          const rate = await runLoad(port, conns, size, ms);
+          results.set(`${server.name}/${size}/${conns}`, rate);
+          console.log(`  ${server.name.padEnd(8)} ${String(size).padStart(5)} B ${String(conns).padStart(5)} conns: ${Math.round(rate)} round trips/s`);
+        }
+      }
+    } finally {
+      await stop(child);
+    }
+  }
+  const fmt = (n: number | undefined) => (n === undefined ? '-' : String(Math.round(n)));
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2));
+  console.log('');
+  console.log(`echo round trips/s (node ${process.version}, ${ms} ms per cell)`);
+  console.log('| size | conns | fibernet | node | gevent | fibernet/node | fibernet/gevent |');
+  console.log('|-----:|------:|---------:|-----:|-------:|--------------:|----------------:|');
+  for (const size of sizes) {
+    for (const conns of connCounts) {
+      const f = results.get(`fibernet/${size}/${conns}`);
+      const n = results.get(`node/${size}/${conns}`);
+      const g = results.get(`gevent/${size}/${conns}`);
+      console.log(`| ${size} | ${conns} | ${fmt(f)} | ${fmt(n)} | ${fmt(g)} | ${ratio(f, n)} | ${ratio(f, g)} |`);
+    }
+  }
+}
+
+if (require.main === module) {
+  const [role, ...rest] = process.argv.slice(2);
+  if (role === 'server') {
+    if (rest[0] === 'fibernet') serveFibernet();
+    else if (rest[0] === 'node') serveNode();
+    else throw new Error(`unknown server ${rest[0]}`);
+  } else if (role === 'load') {
+    load(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]));
+  } else {
+    main().catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  }
+}
