@@ -75,6 +75,9 @@ class Signal {
     }
   }
 
+  // True while the waiter sleeps in the kernel (it stopped spinning).
+  bool Sleeping() const { return state_.load(std::memory_order_relaxed) == kSleeping; }
+
   void Wait(int spins) {
     for (int i = 0; i < spins; i++) {
       if (state_.load(std::memory_order_acquire) == kPosted) {
@@ -118,6 +121,7 @@ struct Worker {
   Fiber* fiber = nullptr;
   bool quit = false;
   Signal* quitter = nullptr;  // posted once the thread let go of the isolate for good
+  int cpu = -1;               // the CPU this thread is pinned to, or -1
 };
 
 struct Fiber {
@@ -148,6 +152,7 @@ struct Instance {
   size_t fibers_live = 0;
   Fiber* live = nullptr;
   int spins = 2000;
+  bool colocate = true;
   bool closing = false;
 };
 
@@ -297,6 +302,29 @@ void ReleaseWorker(Instance* inst, Worker* w) {
   RetireWorker(inst, w);
 }
 
+// Hands control to `target` and waits for it to come back. A thread that
+// still spins (a hot peer, as in a generator's run/yield ping-pong) is simply
+// signalled: it sees the signal on its own core within a microsecond, so we
+// spin too. A thread asleep in the kernel would be woken on the core it last
+// ran on, and waking an idle core costs tens of microseconds on virtual
+// machines: so a sleeping fiber thread is first moved to our core, and we
+// wait without spinning, which hands it the core directly.
+void HandOff(Instance* inst, Signal& target, Worker* target_worker, Signal& self) {
+  int spins = inst->spins;
+  if (target.Sleeping()) {
+    spins = 0;
+    int cpu = inst->colocate && target_worker != nullptr ? sched_getcpu() : -1;
+    if (cpu >= 0 && target_worker->cpu != cpu) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      if (pthread_setaffinity_np(target_worker->thread, sizeof(set), &set) == 0) target_worker->cpu = cpu;
+    }
+  }
+  target.Post();
+  self.Wait(spins);
+}
+
 // Moves control from the running context to `f` and back. Returns once `f`
 // suspends or finishes.
 void SwitchInto(Instance* inst, Fiber* f) {
@@ -305,8 +333,7 @@ void SwitchInto(Instance* inst, Fiber* f) {
   inst->current = f;
   {
     Unlocker unlocker(inst->isolate);
-    f->worker->signal.Post();
-    SignalOf(inst, self).Wait(inst->spins);
+    HandOff(inst, f->worker->signal, f->worker, SignalOf(inst, self));
   }
   inst->current = self;
 }
@@ -419,8 +446,8 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
   isolate->Exit();
   {
     Unlocker unlocker(isolate);
-    SignalOf(inst, self->caller).Post();
-    self->worker->signal.Wait(inst->spins);
+    Fiber* caller = self->caller;
+    HandOff(inst, SignalOf(inst, caller), caller == nullptr ? nullptr : caller->worker, self->worker->signal);
   }
   isolate->Enter();
 #if V8_MAJOR_VERSION >= 12
@@ -503,6 +530,7 @@ void InitFiber(Local<Object> exports, Local<Context> context) {
   cpu_set_t cpus;
   if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2) inst->spins = 0;
   if (const char* spins = getenv("FIBERNET_SPIN")) inst->spins = atoi(spins);
+  if (const char* colocate = getenv("FIBERNET_COLOCATE")) inst->colocate = colocate[0] != '0';
   Local<External> data = External::New(isolate, inst);
   SetMethod(isolate, context, exports, "create", Create, data);
   SetMethod(isolate, context, exports, "resume", Resume, data);

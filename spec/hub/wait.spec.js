@@ -19,8 +19,12 @@ describe('wait() and iwait()', () => {
     w2.switch(2);
     w1.switch(1);
     const later = new Waiter();
-    setTimeout(() => later.switch(3), 1);
-    expect(await inFiber(() => wait([later, w1, w2]))).to.deep.equal([w1, w2, later]);
+    const ready = await inFiber(() => {
+      // Switched by a greenlet that runs only once this fiber has parked in wait().
+      spawn(() => later.switch(3));
+      return wait([later, w1, w2]);
+    });
+    expect(ready).to.deep.equal([w1, w2, later]);
   });
 
   it('wait(objects, {count}) returns after count objects', async () => {
