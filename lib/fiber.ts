@@ -14,6 +14,7 @@
 import { AsyncResource, executionAsyncId } from 'async_hooks';
 import { binding, FiberHandle } from './binding';
 import * as asyncStack from './async-stack';
+import { FiberExit } from './errors';
 
 interface FiberState {
   fn: (value?: unknown) => unknown;
@@ -95,20 +96,41 @@ function checkStackSize(size: unknown): number {
   return Math.floor(size);
 }
 
+/** Fibers started and not finished (they are parked, or up the running chain). */
+const unfinished = new Set<FiberState>();
+
+/** A stand-in Fiber for a state whose Fiber object is gone (Fiber.current while it unwinds). */
+function holderOf(s: FiberState): Fiber {
+  const holder = Object.create(FiberImpl.prototype) as Fiber;
+  Object.defineProperty(holder, kState, { value: s });
+  return holder;
+}
+
 // Dropped parked fibers are unwound once the collector reports them, on the
 // thread that owns the isolate, outside the collector.
 const orphans = new FinalizationRegistry<FiberState>((s) => {
-  s.watched = false;
   if (!s.started || !s.yielding) return;
-  const zombieHolder = Object.create(FiberImpl.prototype) as Fiber;
-  (zombieHolder as unknown as { [kState]: FiberState })[kState] = s;
-  const outcome = unwind(zombieHolder, s);
+  const outcome = unwind(holderOf(s), s);
   if (outcome.isError) {
     // Nobody is left to receive this error: raise it the way an uncaught
     // exception is raised, so process handlers see it.
     process.nextTick(() => {
       throw outcome.value;
     });
+  }
+});
+
+// At exit, parked fibers are unwound so their finally blocks run (a process
+// that exits with process.exit() from a fiber unwinds all but the fibers on
+// the running chain). Whatever escapes has nobody to go to and is printed.
+process.on('exit', () => {
+  for (const s of unfinished) {
+    if (!s.started || !s.yielding) continue;
+    const outcome = unwind(holderOf(s), s);
+    if (outcome.isError) {
+      const err = outcome.value as { stack?: string } | undefined;
+      process.stderr.write(`fibernet: a fiber unwound at exit threw: ${err?.stack ?? String(outcome.value)}\n`);
+    }
   }
 });
 
@@ -162,10 +184,15 @@ function switchInto(fiber: Fiber, s: FiberState, entry?: () => void): void {
     currentState = prevState;
   }
   if (s.started !== s.watched) {
-    // Parked fibers are watched for their Fiber object being dropped; a
-    // finished one needs no unwinding.
-    if (s.started) orphans.register(fiber as object, s, s);
-    else orphans.unregister(s);
+    // Parked fibers are watched for their Fiber object being dropped and
+    // kept for unwinding at exit; a finished one needs neither.
+    if (s.started) {
+      orphans.register(fiber as object, s, s);
+      unfinished.add(s);
+    } else {
+      orphans.unregister(s);
+      unfinished.delete(s);
+    }
     s.watched = s.started;
   }
 }
@@ -194,9 +221,13 @@ function start(fiber: Fiber, s: FiberState, value: unknown): void {
   }
 }
 
-/** Throws a zombie error into a parked fiber until it finishes; returns its outcome. */
+/**
+ * Throws a zombie error into a parked fiber until it finishes; returns its
+ * outcome. The zombie error is a FiberExit (message as in the old package),
+ * so a greenlet unwound this way ends quietly, as a killed one does.
+ */
 function unwind(fiber: Fiber, s: FiberState): { value: unknown; isError: boolean } {
-  const zombie = new Error('This Fiber is a zombie');
+  const zombie = new FiberExit('This Fiber is a zombie');
   s.zombie = zombie;
   s.value = zombie;
   s.isError = true;

@@ -123,19 +123,13 @@ describe('Fiber lifecycle', () => {
     this.timeout(120000);
     const res = runNode(fixture('exit-parked.js'), ['10000']);
     expect(res.stderr).to.equal('');
-    expect(res.stdout).to.equal('parked 10000\n');
-    expect(res.status).to.equal(3);
-  });
-
-  it('does not run parked fibers\' finally blocks at exit (as the old package)', () => {
-    const res = runNode(fixture('exit-parked.js'), ['3']);
-    expect(res.stdout).to.not.contain('finally');
+    expect(res.stdout).to.equal('parked 10000\nfinally blocks run at exit: 10000\n');
     expect(res.status).to.equal(3);
   });
 
   it('process.exit() called inside a fiber exits with that code', () => {
     const res = runNode(fixture('exit-in-fiber.js'));
-    expect(res.stdout).to.equal('before\n');
+    expect(res.stdout).to.equal('before\nparked fiber unwound\n');
     expect(res.stderr).to.equal('');
     expect(res.status).to.equal(7);
   });
@@ -145,6 +139,7 @@ describe('Fiber lifecycle', () => {
     expect(res.status).to.equal(1);
     expect(res.stderr).to.contain('Error: thrown at top level');
     expect(res.stderr).to.not.contain('FATAL');
+    expect(res.stdout).to.equal('parked 100\nfinally blocks run at exit: 100\n');
   });
 
   it('works inside a worker_threads Worker, which may end with fibers parked', () => {
