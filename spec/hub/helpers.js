@@ -2,6 +2,7 @@
 // Helpers for the Hub specs: run code in a greenlet from a mocha test (mocha
 // runs tests in event-loop callbacks, where blocking is refused).
 const path = require('path');
+const { createHook } = require('async_hooks');
 const { spawn } = require('../..');
 const { runNode } = require('../helpers');
 
@@ -41,8 +42,38 @@ async function captureErrors(hub, fn) {
   return seen;
 }
 
-function activeTimers() {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+/**
+ * Counts the timers created from now on that are still armed: unlike a count
+ * of all active timers, other tests' timers firing meanwhile cannot skew it.
+ */
+function trackTimers() {
+  const live = new Set();
+  const hook = createHook({
+    init(id, type) {
+      // mocha re-arms its own test timer while a test runs: not ours to count.
+      if (type === 'Timeout' && !/[\\/]mocha[\\/]/.test(new Error().stack)) live.add(id);
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+  return {
+    live: () => live.size,
+    stop: () => hook.disable(),
+  };
 }
 
-module.exports = { inFiber, runFixture, captureErrors, activeTimers };
+/** Runs `fn` (async) and returns how many timers it created and left armed. */
+async function timersLeftBy(fn) {
+  const timers = trackTimers();
+  try {
+    await fn();
+    // destroy hooks are emitted asynchronously, after the current tick.
+    await new Promise((r) => setImmediate(r));
+    return timers.live();
+  } finally {
+    timers.stop();
+  }
+}
+
+module.exports = { inFiber, runFixture, captureErrors, timersLeftBy };

@@ -2,7 +2,7 @@
 const { expect } = require('chai');
 const { EventEmitter } = require('events');
 const { getHub, Hub, spawn, sleep, Timeout, assertCanBlock, canBlock, TimeoutError, FiberExit, BlockingSwitchOutError } = require('../..');
-const { inFiber, activeTimers } = require('./helpers');
+const { inFiber, timersLeftBy } = require('./helpers');
 
 /** A watcher on one EventEmitter event, counting start/stop calls. */
 function eventWatcher(emitter, event, calls) {
@@ -79,20 +79,21 @@ describe('Hub', () => {
     it('times out with TimeoutError, stops the watcher and leaves no listener or timer', async () => {
       const em = new EventEmitter();
       const calls = { start: 0, stop: 0 };
-      await new Promise((r) => setImmediate(r)); // let mocha arm its own test timer first
-      const timersBefore = activeTimers();
-      const got = await inFiber(() => {
-        try {
-          getHub().wait(eventWatcher(em, 'data', calls), { timeout: 5 });
-        } catch (e) {
-          return e;
-        }
+      let got;
+      const left = await timersLeftBy(async () => {
+        got = await inFiber(() => {
+          try {
+            getHub().wait(eventWatcher(em, 'data', calls), { timeout: 5 });
+          } catch (e) {
+            return e;
+          }
+        });
       });
       expect(got).to.be.instanceOf(TimeoutError);
       expect(got.message).to.equal('timed out');
       expect(calls).to.deep.equal({ start: 1, stop: 1 });
       expect(em.listenerCount('data')).to.equal(0);
-      expect(activeTimers()).to.equal(timersBefore);
+      expect(left).to.equal(0);
     });
 
     it('throws options.timeoutError on timeout', async () => {
@@ -108,11 +109,12 @@ describe('Hub', () => {
     });
 
     it('clears its timeout timer when the value comes first', async () => {
-      await new Promise((r) => setImmediate(r)); // let mocha arm its own test timer first
-      const timersBefore = activeTimers();
-      const v = await inFiber(() => getHub().wait({ start: (w) => setImmediate(() => w.switch('fast')), stop() {} }, { timeout: 60000 }));
+      let v;
+      const left = await timersLeftBy(async () => {
+        v = await inFiber(() => getHub().wait({ start: (w) => setImmediate(() => w.switch('fast')), stop() {} }, { timeout: 60000 }));
+      });
       expect(v).to.equal('fast');
-      expect(activeTimers()).to.equal(timersBefore);
+      expect(left).to.equal(0);
     });
 
     it('stops the watcher when the fiber is killed while waiting', async () => {

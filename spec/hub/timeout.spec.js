@@ -1,7 +1,7 @@
 'use strict';
 const { expect } = require('chai');
 const { Timeout, withTimeout, TimeoutError, Waiter, sleep, spawn } = require('../..');
-const { inFiber, activeTimers } = require('./helpers');
+const { inFiber, timersLeftBy } = require('./helpers');
 
 function busy(ms) {
   const end = Date.now() + ms;
@@ -58,17 +58,16 @@ describe('Timeout', () => {
   });
 
   it('cancel() stops it from firing and clears its timer', async () => {
-    await new Promise((r) => setImmediate(r));
-    const before = activeTimers();
-    const out = await inFiber(() => {
-      const t = new Timeout(5).start();
-      t.cancel();
-      const pending = t.pending;
-      sleep(15);
-      return pending;
+    let out;
+    const left = await timersLeftBy(async () => {
+      out = await inFiber(() => {
+        const t = new Timeout(5).start();
+        t.cancel();
+        return t.pending;
+      });
     });
     expect(out).to.equal(false);
-    expect(activeTimers()).to.equal(before);
+    expect(left).to.equal(0);
   });
 
   it('start() while pending throws', async () => {
@@ -228,9 +227,7 @@ describe('withTimeout()', () => {
   });
 
   it('leaves no timer behind', async () => {
-    await new Promise((r) => setImmediate(r));
-    const before = activeTimers();
-    await inFiber(() => withTimeout(60000, () => sleep(1)));
-    expect(activeTimers()).to.equal(before);
+    const left = await timersLeftBy(() => inFiber(() => withTimeout(60000, () => sleep(1))));
+    expect(left).to.equal(0);
   });
 });
