@@ -1,0 +1,109 @@
+'use strict';
+// Helpers for the net specs: a greenlet per test, connected socket pairs,
+// cleanup, and a self-signed TLS certificate made at test time.
+const crypto = require('crypto');
+const net = require('net');
+const { inFiber } = require('../hub/helpers');
+const { connect, sleep } = require('../..');
+
+const opened = [];
+
+/** Remembers sockets/servers to destroy after the test. */
+function track(x) {
+  opened.push(x);
+  return x;
+}
+
+function cleanup() {
+  while (opened.length) {
+    const x = opened.pop();
+    if (x instanceof net.Server) {
+      try {
+        x.close();
+      } catch {
+        // not listening
+      }
+    } else x.destroy();
+  }
+}
+
+/** A listening server (blocking until it listens) and its port. Call in a fiber. */
+function listen(server = net.createServer()) {
+  track(server);
+  server.listen(0, '127.0.0.1');
+  while (!server.listening) sleep(1);
+  return server;
+}
+
+/** In a fiber: { server, client, conn } with client connected to conn through server. */
+function pair() {
+  const server = listen();
+  const client = track(connect(server.address().port, '127.0.0.1'));
+  const conn = track(server.accept());
+  return { server, client, conn };
+}
+
+/** Sleeps in short steps until cond() holds (no timing assertions: just a bounded wait). */
+function until(cond, what = 'condition') {
+  for (let i = 0; i < 2000; i++) {
+    if (cond()) return;
+    sleep(2);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** A port nothing listens on. */
+function freePort() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  const { port } = server.address();
+  server.close();
+  return port;
+}
+
+// ---- a self-signed certificate in pure Node (no openssl binary needed)
+
+function derLength(n) {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes = [];
+  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+const tlv = (tag, ...parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
+};
+const seq = (...parts) => tlv(0x30, ...parts);
+function oid(dotted) {
+  const [a, b, ...rest] = dotted.split('.').map(Number);
+  const out = [40 * a + b];
+  for (const n of rest) {
+    const stack = [n & 0x7f];
+    for (let v = n >> 7; v > 0; v >>= 7) stack.unshift((v & 0x7f) | 0x80);
+    out.push(...stack);
+  }
+  return tlv(0x06, Buffer.from(out));
+}
+const utcTime = (d) => tlv(0x17, Buffer.from(d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z'));
+const name = (cn) => seq(tlv(0x31, seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn)))));
+
+/** { key, cert } in PEM: an EC P-256 self-signed certificate for `cn`, valid for a day. */
+function selfSignedCert(cn = 'localhost') {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const sigAlg = seq(oid('1.2.840.10045.4.3.2')); // ecdsa-with-SHA256
+  const now = Date.now();
+  const tbs = seq(
+    tlv(0x02, Buffer.from([0x01, ...crypto.randomBytes(8)])), // serial, positive
+    sigAlg,
+    name(cn),
+    seq(utcTime(new Date(now - 3600e3)), utcTime(new Date(now + 86400e3))),
+    name(cn),
+    publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  const signature = crypto.sign('sha256', tbs, privateKey);
+  const der = seq(tbs, sigAlg, tlv(0x03, Buffer.from([0]), signature));
+  const cert = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g).join('\n')}\n-----END CERTIFICATE-----\n`;
+  return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }), cert };
+}
+
+module.exports = { inFiber, track, cleanup, listen, pair, until, freePort, selfSignedCert };
