@@ -36,6 +36,21 @@ describe('the fibernet runner', () => {
         expect(res.status).to.equal(0);
       });
 
+      it('runs a blocking echo server and client pair', () => {
+        const res = run(legacy('echo-pair.js'));
+        expect(res.stdout).to.equal(
+          'echo: alpha\necho: beta\necho: gamma\nserver closed after our EOF: true\n',
+        );
+        expect(res.stderr).to.equal('');
+        expect(res.status).to.equal(0);
+      });
+
+      it('does blocking HTTP over connect() to a local server', () => {
+        const res = run(legacy('http-get.js'));
+        expect(res.stdout).to.equal('HTTP/1.1 200 OK\nhello from /legacy\n');
+        expect(res.status).to.equal(0);
+      });
+
       it('runs a fibers/future script at its top level', () => {
         const res = run(legacy('future-readfile.js'));
         expect(res.stdout).to.equal(
@@ -99,13 +114,19 @@ describe('the fibernet runner', () => {
     });
   }
 
-  it('runs the same script under plain node (the root blocks) with the same output', () => {
-    const plain = runNode(legacy('both-ways.js'));
-    const runner = viaRunner(legacy('both-ways.js'));
-    expect(plain.stdout).to.equal('greenlet says 42\nwhile blocked: tick, promise, timer\n');
-    expect(runner.stdout).to.equal(plain.stdout);
-    expect(runner.status).to.equal(plain.status);
-  });
+  for (const [name, expected] of [
+    ['both-ways.js', 'greenlet says 42\nwhile blocked: tick, promise, timer\n'],
+    ['echo-pair.js', 'echo: alpha\necho: beta\necho: gamma\nserver closed after our EOF: true\n'],
+    ['http-get.js', 'HTTP/1.1 200 OK\nhello from /legacy\n'],
+  ]) {
+    it(`runs ${name} the same under plain node (the root blocks) and the runner`, () => {
+      const plain = runNode(legacy(name));
+      const runner = viaRunner(legacy(name));
+      expect(plain.stdout).to.equal(expected);
+      expect(runner.stdout).to.equal(plain.stdout);
+      expect(runner.status).to.equal(plain.status).and.to.equal(0);
+    });
+  }
 
   it('--no-fibers-alias leaves require("fibers") to normal resolution', () => {
     const file = tmpScript('noalias.js', "try { require('fibers') } catch (e) { console.log(e.code) }");
