@@ -55,7 +55,7 @@ function until(cond, what = 'condition') {
 /** A port nothing listens on. */
 function freePort() {
   const server = net.createServer();
-  server.listen(0, '127.0.0.1');
+  server.listen(0); // no host: bound synchronously (dual-stack, so 127.0.0.1 too)
   const { port } = server.address();
   server.close();
   return port;
