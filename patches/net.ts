@@ -18,6 +18,7 @@
 // Errors are kept on the socket and thrown at the next blocking call, after
 // any bytes that arrived before them.
 import * as net from 'net';
+import * as tls from 'tls';
 import { constants as osConstants } from 'os';
 import { getHub, assertCanBlock } from '../lib/hub';
 import type { Watcher } from '../lib/hub';
@@ -418,8 +419,10 @@ class ServerState {
     // arrives before the first accept() waits for it, the way the kernel's
     // backlog would. A connection some other 'connection' listener takes
     // (an evented server) is left alone unless accept() is in use.
-    server.on('connection', (socket: net.Socket) => {
-      if (!this.accepting && server.listenerCount('connection') > 1) return;
+    // (A TLS server hands out its TLSSockets once their handshake is done.)
+    const event = server instanceof tls.Server ? 'secureConnection' : 'connection';
+    server.on(event, (socket: net.Socket) => {
+      if (!this.accepting && server.listenerCount(event) > 1) return;
       stateOf(socket); // paused, errors captured from the start
       this.queue.push(socket);
       wake(this.acceptor.waiter);

@@ -1,0 +1,324 @@
+'use strict';
+const { expect } = require('chai');
+const net = require('net');
+const tls = require('tls');
+const { patchAll, connect, spawn, sleep, TimeoutError, BlockingSwitchOutError } = require('../..');
+const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert } = require('./helpers');
+
+const expectCode = (fn, code) => {
+  let err;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected an error with code ${code}`).to.be.an('error');
+  expect(err.code).to.equal(code);
+  return err;
+};
+
+const inCallback = (fn) =>
+  new Promise((resolve) =>
+    setImmediate(() => {
+      try {
+        resolve({ value: fn() });
+      } catch (err) {
+        resolve({ err });
+      }
+    }),
+  );
+
+describe('net.Server.accept() and connect() (patches/net)', () => {
+  before(() => patchAll());
+  afterEach(cleanup);
+
+  describe('server.accept()', () => {
+    it('returns a connected net.Socket', () =>
+      inFiber(() => {
+        const server = listen();
+        const client = track(connect(server.address().port, '127.0.0.1'));
+        const conn = track(server.accept());
+        expect(conn).to.be.instanceOf(net.Socket);
+        expect(conn.remotePort).to.equal(client.localPort);
+      }));
+
+    it('returns connections in arrival order', () =>
+      inFiber(() => {
+        const server = listen();
+        const port = server.address().port;
+        for (let i = 0; i < 3; i++) track(connect(port, '127.0.0.1')).sendall(String(i));
+        const got = [];
+        for (let i = 0; i < 3; i++) got.push(track(server.accept()).recv().toString());
+        expect(got).to.deep.equal(['0', '1', '2']);
+      }));
+
+    it('loses no bytes a client sends before accept() returns', () =>
+      inFiber(() => {
+        const server = listen();
+        const client = track(connect(server.address().port, '127.0.0.1'));
+        client.sendall('early bytes');
+        sleep(10);
+        const conn = track(server.accept());
+        expect(conn.recv().toString()).to.equal('early bytes');
+      }));
+
+    it('waits for a connection that comes later', () =>
+      inFiber(() => {
+        const server = listen();
+        spawn(() => {
+          sleep(5);
+          track(connect(server.address().port, '127.0.0.1'));
+        });
+        expect(track(server.accept())).to.be.instanceOf(net.Socket);
+      }));
+
+    it('throws TimeoutError "timed out" when the timeout passes', () =>
+      inFiber(() => {
+        const server = listen();
+        const err = expectCode(() => server.accept({ timeout: 5 }), 'ETIMEDOUT');
+        expect(err).to.be.instanceOf(TimeoutError);
+        expect(err.message).to.equal('timed out');
+      }));
+
+    it('with blockingTimeout 0 throws EAGAIN when nobody is waiting to be accepted', () =>
+      inFiber(() => {
+        const server = listen();
+        server.blockingTimeout = 0;
+        expectCode(() => server.accept(), 'EAGAIN');
+      }));
+
+    it('blockingTimeout is null by default and validated', () => {
+      const server = new net.Server();
+      expect(server.blockingTimeout).to.equal(null);
+      expect(() => {
+        server.blockingTimeout = -2;
+      })
+        .to.throw(RangeError)
+        .with.property('code', 'ERR_OUT_OF_RANGE');
+    });
+
+    it('a server closed while a fiber waits in accept() wakes it with EBADF', () =>
+      inFiber(() => {
+        const server = listen();
+        const acceptor = spawn(() => {
+          try {
+            server.accept();
+          } catch (err) {
+            return err;
+          }
+        });
+        sleep(5);
+        server.close();
+        const err = acceptor.get();
+        expect(err.code).to.equal('EBADF');
+        expect(err.message).to.match(/closed/);
+      }));
+
+    it('wakes the acceptor on close() even while accepted connections stay open', () =>
+      inFiber(() => {
+        const server = listen();
+        track(connect(server.address().port, '127.0.0.1'));
+        track(server.accept());
+        const acceptor = spawn(() => {
+          try {
+            server.accept();
+          } catch (err) {
+            return err.code;
+          }
+        });
+        sleep(5);
+        server.close();
+        expect(acceptor.get()).to.equal('EBADF');
+      }));
+
+    it('accept() on a closed server throws EBADF', () =>
+      inFiber(() => {
+        const server = listen();
+        server.close();
+        expectCode(() => server.accept(), 'EBADF');
+      }));
+
+    it('a listen error (EADDRINUSE) surfaces at accept()', () =>
+      inFiber(() => {
+        const first = listen();
+        const second = track(net.createServer());
+        second.listen(first.address().port, '127.0.0.1');
+        expectCode(() => second.accept(), 'EADDRINUSE');
+      }));
+
+    it('two fibers accepting at once: the second gets ConcurrentObjectUseError', () =>
+      inFiber(() => {
+        const server = listen();
+        spawn(() => {
+          try {
+            server.accept();
+          } catch {
+            // closed by cleanup
+          }
+        });
+        sleep(5);
+        expectCode(() => server.accept(), 'ERR_CONCURRENT_OBJECT_USE');
+      }));
+
+    it('in an event-loop callback with nothing queued throws BlockingSwitchOutError', async () => {
+      const server = await inFiber(() => listen());
+      const r = await inCallback(() => server.accept());
+      expect(r.err).to.be.instanceOf(BlockingSwitchOutError);
+    });
+
+    it('rejects non-object options with ERR_INVALID_ARG_TYPE', () =>
+      inFiber(() => {
+        const server = listen();
+        expect(() => server.accept(5)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+      }));
+
+    it("leaves an evented server's connections to its 'connection' listener", () =>
+      inFiber(() => {
+        let seen = 0;
+        const server = listen(net.createServer((c) => {
+          seen++;
+          c.end('evented');
+        }));
+        const client = track(connect(server.address().port, '127.0.0.1'));
+        expect(client.recv().toString()).to.equal('evented');
+        expect(seen).to.equal(1);
+        expectCode(() => server.accept({ timeout: 0 }), 'EAGAIN');
+      }));
+  });
+
+  describe('connect()', () => {
+    it('returns a connected socket', () =>
+      inFiber(() => {
+        const server = listen();
+        const s = track(connect(server.address().port, '127.0.0.1'));
+        expect(s.connecting).to.equal(false);
+        expect(s.remotePort).to.equal(server.address().port);
+      }));
+
+    it('defaults the host to localhost', () =>
+      inFiber(() => {
+        const server = track(net.createServer());
+        server.listen(0); // all interfaces: whichever family localhost resolves to
+        const s = track(connect(server.address().port));
+        expect(s.remotePort).to.equal(server.address().port);
+      }));
+
+    it('accepts options in place of the host', () =>
+      inFiber(() => {
+        const server = listen();
+        const s = track(connect(server.address().port, { host: '127.0.0.1', timeout: 1000 }));
+        expect(s.remoteAddress).to.equal('127.0.0.1');
+      }));
+
+    it('throws ECONNREFUSED when nothing listens', () =>
+      inFiber(() => {
+        expectCode(() => connect(freePort(), '127.0.0.1'), 'ECONNREFUSED');
+      }));
+
+    it('throws ENOTFOUND when the name does not resolve', () =>
+      inFiber(() => {
+        const lookup = (host, opts, cb) =>
+          process.nextTick(() => cb(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })));
+        expectCode(() => connect(80, 'no-such-host.invalid', { lookup }), 'ENOTFOUND');
+      }));
+
+    it('throws TimeoutError when the connection takes too long, and destroys the socket', () =>
+      inFiber(() => {
+        let pending;
+        const lookup = () => {}; // never answers: the connect never completes
+        const orig = net.connect;
+        net.connect = (...a) => (pending = orig(...a));
+        try {
+          const err = expectCode(() => connect(80, 'slow.example', { lookup, timeout: 10 }), 'ETIMEDOUT');
+          expect(err.message).to.equal('timed out');
+        } finally {
+          net.connect = orig;
+        }
+        expect(pending.destroyed).to.equal(true);
+      }));
+
+    it('with timeout 0 returns the socket while it is still connecting', () =>
+      inFiber(() => {
+        const server = listen();
+        const s = track(connect(server.address().port, '127.0.0.1', { timeout: 0 }));
+        expect(s.connecting).to.equal(true);
+        s.sendall('x');
+        expect(track(server.accept()).recv().toString()).to.equal('x');
+      }));
+
+    it('in an event-loop callback throws BlockingSwitchOutError', async () => {
+      const r = await inCallback(() => connect(1, '127.0.0.1'));
+      expect(r.err).to.be.instanceOf(BlockingSwitchOutError);
+    });
+
+    it('rejects a string port with ERR_INVALID_ARG_TYPE', () => {
+      expect(() => connect('80')).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+    });
+
+    it('rejects an out-of-range port with ERR_OUT_OF_RANGE', () => {
+      expect(() => connect(70000)).to.throw(RangeError).with.property('code', 'ERR_OUT_OF_RANGE');
+    });
+
+    it('rejects a non-string host with ERR_INVALID_ARG_TYPE', () => {
+      expect(() => connect(80, 5)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+    });
+
+    it('rejects non-object options with ERR_INVALID_ARG_TYPE', () => {
+      expect(() => connect(80, 'localhost', 5)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+    });
+
+    it('rejects a negative timeout with ERR_OUT_OF_RANGE', () => {
+      expect(() => connect(80, 'localhost', { timeout: -1 })).to.throw(RangeError).with.property('code', 'ERR_OUT_OF_RANGE');
+    });
+  });
+
+  describe('over TLS (tls.TLSSocket inherits the methods)', () => {
+    let cert;
+    before(() => {
+      cert = selfSignedCert('localhost');
+    });
+
+    it('recv() and sendall() work on both ends of a TLS connection', () =>
+      inFiber(() => {
+        const server = listen(tls.createServer({ key: cert.key, cert: cert.cert }));
+        const client = track(tls.connect({ port: server.address().port, host: '127.0.0.1', ca: [cert.cert], servername: 'localhost' }));
+        const conn = track(server.accept());
+        expect(conn).to.be.instanceOf(tls.TLSSocket);
+        client.sendall('over tls');
+        expect(conn.recv().toString()).to.equal('over tls');
+        conn.sendall('and back');
+        expect(client.recv().toString()).to.equal('and back');
+        expect(client.authorized).to.equal(true);
+      }));
+
+    it('sendall() of a large payload arrives whole over TLS', () =>
+      inFiber(() => {
+        const server = listen(tls.createServer({ key: cert.key, cert: cert.cert }));
+        const client = track(tls.connect({ port: server.address().port, host: '127.0.0.1', ca: [cert.cert], servername: 'localhost' }));
+        const conn = track(server.accept());
+        const size = 2 * 1024 * 1024;
+        const reader = spawn(() => {
+          let got = 0;
+          while (got < size) got += conn.recv().length;
+          return got;
+        });
+        client.sendall(Buffer.alloc(size, 1));
+        expect(reader.get()).to.equal(size);
+      }));
+
+    it('a TLS handshake failure surfaces at the next blocking call', () =>
+      inFiber(() => {
+        const server = listen(tls.createServer({ key: cert.key, cert: cert.cert }));
+        const other = selfSignedCert('localhost');
+        const client = track(tls.connect({ port: server.address().port, host: '127.0.0.1', ca: [other.cert], servername: 'localhost' }));
+        let err;
+        try {
+          client.recv();
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.an('error');
+        expect(err.code).to.be.a('string');
+      }));
+  });
+});
