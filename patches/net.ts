@@ -148,6 +148,18 @@ const EMPTY = Buffer.alloc(0);
 const kState = Symbol('fibernet.net.socket');
 const kServerState = Symbol('fibernet.net.server');
 
+/**
+ * The socket's error: the one its 'error' event reported, else the one
+ * destroy(err) recorded (its 'error' event may still be queued: on the root,
+ * a handle's 'close' can come before the 'error' nextTick).
+ */
+function errorOf(st: SocketState): Error | null {
+  if (st.error !== null) return st.error;
+  const err = (st.socket as { errored?: Error | null }).errored;
+  if (err) st.error = err;
+  return st.error;
+}
+
 function wake(waiter: Waiter<unknown> | null): void {
   if (waiter !== null && !waiter.ready()) waiter.switch(undefined);
 }
@@ -243,7 +255,7 @@ function take(socket: net.Socket, max: number, timeout: number | null, what: str
       if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     }
     if (rs.ended) return EMPTY;
-    if (st.error !== null) throw st.error;
+    if (errorOf(st) !== null) throw st.error;
     if (rs.destroyed) throw closedError(what);
     park(st, st.reader, timeout, what);
   }
@@ -284,7 +296,7 @@ function recvInto(this: net.Socket, buf: NodeJS.ArrayBufferView, n?: number, opt
 
 function checkWritable(st: SocketState, what: string): void {
   if (st.closed) throw closedError(what);
-  if (st.error !== null) throw st.error;
+  if (errorOf(st) !== null) throw st.error;
   if (st.writeShut) throw sysError('EPIPE', 'The socket was shut down for writing', what);
   if (st.socket.destroyed) throw closedError(what);
 }
@@ -320,13 +332,13 @@ function sendall(this: net.Socket, data: string | NodeJS.ArrayBufferView, option
   // itself comes a tick later and only counts).
   if (this.writableLength === 0 && st.error === null && !this.destroyed) return;
   if (timeout === 0) {
-    if (st.error !== null) throw st.error;
+    if (errorOf(st) !== null) throw st.error;
     return; // accepted into the socket's buffer; non-blocking sockets do not wait
   }
   const deadline = timeout === null ? 0 : Date.now() + timeout;
   while (st.writesDone < mine) {
     if (st.closed) throw closedError('sendall');
-    if (st.error !== null) throw st.error;
+    if (errorOf(st) !== null) throw st.error;
     if (this.destroyed) throw closedError('sendall');
     let left: number | null = null;
     if (timeout !== null) {
@@ -528,7 +540,7 @@ export function connect(port: number, host?: string | ConnectOptions, options?: 
   try {
     const deadline = timeout === null ? 0 : Date.now() + timeout;
     while (socket.connecting || socket.pending) {
-      if (st.error !== null) throw st.error;
+      if (errorOf(st) !== null) throw st.error;
       if (socket.destroyed) throw closedError('connect');
       let left: number | null = null;
       if (timeout !== null) {
@@ -537,7 +549,7 @@ export function connect(port: number, host?: string | ConnectOptions, options?: 
       }
       park(st, st.writer, left, 'connect');
     }
-    if (st.error !== null) throw st.error;
+    if (errorOf(st) !== null) throw st.error;
     if (socket.destroyed) throw closedError('connect');
   } catch (err) {
     socket.destroy();
