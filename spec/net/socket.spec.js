@@ -492,6 +492,37 @@ describe('net.Socket blocking API (patches/net)', () => {
         expectCode(() => client.sendall('x'), 'EBADF');
       }));
 
+    it('makes send(), recvInto() and shutdown() throw EBADF too', () =>
+      inFiber(() => {
+        const { client } = pair();
+        client.close();
+        expectCode(() => client.send('x'), 'EBADF');
+        expectCode(() => client.recvInto(Buffer.alloc(4)), 'EBADF');
+        expectCode(() => client.recv(0), 'EBADF');
+      }));
+
+    it('recv() on a socket destroyed by evented code throws EBADF', () =>
+      inFiber(() => {
+        const { client } = pair();
+        client.destroy();
+        expectCode(() => client.recv(), 'EBADF');
+      }));
+
+    it('wakes a fiber blocked in sendall() with EBADF', () =>
+      inFiber(() => {
+        const { client } = pair();
+        const writer = spawn(() => {
+          try {
+            client.sendall(Buffer.alloc(32 * 1024 * 1024));
+          } catch (err) {
+            return err.code;
+          }
+        });
+        until(() => client.writableNeedDrain, 'backpressure');
+        client.close();
+        expect(writer.get()).to.equal('EBADF');
+      }));
+
     it('is idempotent', () =>
       inFiber(() => {
         const { client } = pair();
