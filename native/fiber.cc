@@ -17,6 +17,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <time.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -75,10 +76,31 @@ class Signal {
     }
   }
 
-  // True while the waiter sleeps in the kernel (it stopped spinning).
-  bool Sleeping() const { return state_.load(std::memory_order_relaxed) == kSleeping; }
+  // Microseconds since the waiter began its current wait (or last waited).
+  uint64_t ParkedFor(uint64_t now) const { return now - parked_at_.load(std::memory_order_relaxed); }
+
+  // Whether the waiter's last wait ended soon after it began: a peer that
+  // answers quickly is worth spinning for.
+  bool Quick() const { return quick_; }
 
   void Wait(int spins) {
+    uint64_t start = NowMicros();
+    parked_at_.store(start, std::memory_order_relaxed);
+    WaitFor(spins);
+    quick_ = NowMicros() - start < kQuickMicros;
+  }
+
+  static uint64_t NowMicros() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+  }
+
+  // A wait shorter than this is "quick"; a peer parked longer than this is cold.
+  static constexpr uint64_t kQuickMicros = 50;
+
+ private:
+  void WaitFor(int spins) {
     for (int i = 0; i < spins; i++) {
       if (state_.load(std::memory_order_acquire) == kPosted) {
         state_.store(kIdle, std::memory_order_relaxed);
@@ -106,6 +128,8 @@ class Signal {
  private:
   static constexpr uint32_t kIdle = 0, kPosted = 1, kSleeping = 2;
   std::atomic<uint32_t> state_{kIdle};
+  std::atomic<uint64_t> parked_at_{0};
+  bool quick_ = true;  // only the waiting thread touches it
 };
 
 struct Instance;
@@ -153,6 +177,7 @@ struct Instance {
   Fiber* live = nullptr;
   int spins = 2000;
   bool colocate = true;
+  cpu_set_t all_cpus;  // the process's CPUs, to unpin a thread
   bool closing = false;
 };
 
@@ -302,24 +327,47 @@ void ReleaseWorker(Instance* inst, Worker* w) {
   RetireWorker(inst, w);
 }
 
-// Hands control to `target` and waits for it to come back. A thread that
-// still spins (a hot peer, as in a generator's run/yield ping-pong) is simply
-// signalled: it sees the signal on its own core within a microsecond, so we
-// spin too. A thread asleep in the kernel would be woken on the core it last
-// ran on, and waking an idle core costs tens of microseconds on virtual
-// machines: so a sleeping fiber thread is first moved to our core, and we
-// wait without spinning, which hands it the core directly.
+void PinTo(Worker* w, int cpu, cpu_set_t* set) {
+  if (pthread_setaffinity_np(w->thread, sizeof(*set), set) == 0) w->cpu = cpu;
+}
+
+// Hands control to `target` and waits for it to come back. Two regimes:
+// - A peer that parked moments ago is part of a quick exchange (a
+//   generator's run/yield, a fiber started and finished at once): signal it
+//   and spin, each thread on its own core, which takes well under a
+//   microsecond. Such a peer is kept off our core.
+// - A peer parked for longer sleeps in the kernel, and the kernel would wake
+//   it on the core it last ran on; waking an idle core costs tens of
+//   microseconds on virtual machines. So it is moved to our core first, and
+//   we wait without spinning, which hands it the core directly.
+// A waiter spins only while its own recent waits were quick.
 void HandOff(Instance* inst, Signal& target, Worker* target_worker, Signal& self) {
-  int spins = inst->spins;
-  if (target.Sleeping()) {
-    spins = 0;
-    int cpu = inst->colocate && target_worker != nullptr ? sched_getcpu() : -1;
-    if (cpu >= 0 && target_worker->cpu != cpu) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      CPU_SET(cpu, &set);
-      if (pthread_setaffinity_np(target_worker->thread, sizeof(set), &set) == 0) target_worker->cpu = cpu;
+  bool cold = target.ParkedFor(Signal::NowMicros()) >= Signal::kQuickMicros;
+  int spins = self.Quick() ? inst->spins : 0;
+  if (inst->colocate && target_worker != nullptr) {
+    int cpu = sched_getcpu();
+    if (cold) {
+      spins = 0;
+      if (cpu >= 0 && target_worker->cpu != cpu) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        PinTo(target_worker, cpu, &set);
+      }
+    } else if (spins > 0 && target_worker->cpu == cpu) {
+      // Spinning for a peer that needs our core would only delay it: move it
+      // to another core (unpinning is not enough, the kernel keeps the pair).
+      for (int other = 0; other < CPU_SETSIZE; other++) {
+        if (other == cpu || !CPU_ISSET(other, &inst->all_cpus)) continue;
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(other, &set);
+        PinTo(target_worker, other, &set);
+        break;
+      }
     }
+  } else if (cold) {
+    spins = 0;
   }
   target.Post();
   self.Wait(spins);
@@ -528,7 +576,9 @@ void InitFiber(Local<Object> exports, Local<Context> context) {
   // A hand-off spins briefly before sleeping, which pays off only when the
   // peer thread can run on another core at the same time.
   cpu_set_t cpus;
+  CPU_ZERO(&cpus);
   if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2) inst->spins = 0;
+  inst->all_cpus = cpus;
   if (const char* spins = getenv("FIBERNET_SPIN")) inst->spins = atoi(spins);
   if (const char* colocate = getenv("FIBERNET_COLOCATE")) inst->colocate = colocate[0] != '0';
   Local<External> data = External::New(isolate, inst);
