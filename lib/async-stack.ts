@@ -129,3 +129,16 @@ export function restore(frames: AsyncFrame[]): void {
     aw.execution_async_resources[offset] = frame.resource;
   }
 }
+
+/**
+ * Replaces the top frame (the running fiber's own resource) with `resource`'s:
+ * a fiber handing control straight to another fiber gives it its own async
+ * context without going back to whoever pushed the first one.
+ */
+export function replaceTop(resource: { asyncId(): number; triggerAsyncId(): number }): void {
+  const aw = asyncWrap!;
+  aw.popAsyncContext(executionAsyncId());
+  const offset = fields[kStackLength];
+  aw.pushAsyncContext(resource.asyncId(), resource.triggerAsyncId());
+  aw.execution_async_resources[offset] = resource as object;
+}

@@ -15,9 +15,10 @@ export interface NativeStats {
 export interface FiberBinding {
   /** reportUncaught: an error escaping the fiber's entry goes to Node's uncaught-exception handling. */
   create(stackSize: number, reportUncaught?: boolean): FiberHandle;
-  /** Runs the fiber until it suspends (false) or its entry returns (true). */
+  /** Runs the fiber until control comes back: true when the fiber's entry returned. */
   resume(handle: FiberHandle, entry?: () => void): boolean;
-  suspend(): void;
+  /** Parks the running fiber; hands control to its resumer, or to the parked fiber `next` in its place. */
+  suspend(next?: FiberHandle): void;
   stats(): NativeStats;
   setPoolSize(n: number): void;
 }

@@ -38,6 +38,8 @@ interface FiberState {
   watched: boolean;
   /** An error escaping fn is an uncaught exception (the runner's main fiber). */
   reportUncaught: boolean;
+  /** Resumed (directly or through a hand-over) by the isolate's own thread. */
+  rootResumed: boolean;
 }
 
 export interface FiberOptions {
@@ -54,6 +56,24 @@ let defaultStackSize = DEFAULT_STACK_SIZE;
 /** The running fiber, and its state (kept apart so parked frames never hold the Fiber). */
 let current: Fiber | undefined;
 let currentState: FiberState | undefined;
+/** The resource the isolate's thread entered to resume the first fiber of the current hand-over chain. */
+let chainResource: AsyncResource | null = null;
+
+/** What a parking fiber may hand control to instead of its resumer (see setHandOver). */
+export interface HandOver {
+  fiber: Fiber;
+  value: unknown;
+}
+let handOver: (() => HandOver | null) | null = null;
+
+/**
+ * @internal Lets the Hub name, when a fiber it resumed parks, another parked
+ * fiber to run next with `value`: control passes straight to it instead of
+ * going back to the Hub and out again (one thread switch instead of two).
+ */
+export function setHandOver(next: (() => HandOver | null) | null): void {
+  handOver = next;
+}
 
 export interface Fiber {
   /** Starts the fiber (passing `value` to its function) or resumes it (Fiber.yield returns `value`). */
@@ -143,9 +163,7 @@ function makeEntry(s: FiberState): () => void {
         s.isError = false;
       } finally {
         // An error goes on to the native core, which reports it to Node.
-        s.started = false;
-        s.yielding = false;
-        s.zombie = null;
+        finishState(s);
       }
     };
   }
@@ -161,10 +179,25 @@ function makeEntry(s: FiberState): () => void {
     }
     s.value = value;
     s.isError = isError;
-    s.started = false;
-    s.yielding = false;
-    s.zombie = null;
+    finishState(s);
   };
+}
+
+/** Bookkeeping when a fiber's function ended, whoever resumed it last. */
+function finishState(s: FiberState): void {
+  s.started = false;
+  s.yielding = false;
+  s.zombie = null;
+  if (s.watched) {
+    orphans.unregister(s);
+    unfinished.delete(s);
+    s.watched = false;
+  }
+  // Ending a hand-over chain: give the isolate's thread back the async
+  // frame it entered.
+  if (s.rootResumed && chainResource !== null && chainResource !== s.resource && asyncStack.canLift) {
+    asyncStack.replaceTop(chainResource);
+  }
 }
 
 function resumeNative(handle: FiberHandle, entry: (() => void) | undefined): boolean {
@@ -175,25 +208,24 @@ function resumeNative(handle: FiberHandle, entry: (() => void) | undefined): boo
 function switchInto(fiber: Fiber, s: FiberState, entry?: () => void): void {
   const prev = current;
   const prevState = currentState;
+  const prevChain = chainResource;
   current = fiber;
   currentState = s;
+  s.rootResumed = prev === undefined;
+  if (s.rootResumed) chainResource = s.resource;
   try {
     s.resource.runInAsyncScope(resumeNative, null, s.handle, entry);
   } finally {
     current = prev;
     currentState = prevState;
+    chainResource = prevChain;
   }
-  if (s.started !== s.watched) {
+  if (s.started && !s.watched) {
     // Parked fibers are watched for their Fiber object being dropped and
-    // kept for unwinding at exit; a finished one needs neither.
-    if (s.started) {
-      orphans.register(fiber as object, s, s);
-      unfinished.add(s);
-    } else {
-      orphans.unregister(s);
-      unfinished.delete(s);
-    }
-    s.watched = s.started;
+    // kept for unwinding at exit (finishState undoes both).
+    orphans.register(fiber as object, s, s);
+    unfinished.add(s);
+    s.watched = true;
   }
 }
 
@@ -266,6 +298,7 @@ const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?:
     lifted: null,
     watched: false,
     reportUncaught: false,
+    rootResumed: false,
   };
   Object.defineProperty(this, kState, { value: state });
   return this as Fiber;
@@ -324,6 +357,29 @@ Object.defineProperties(FiberImpl.prototype, {
   },
 });
 
+/**
+ * Sets up the hand-over from the parking fiber `s` to the next fiber the Hub
+ * names, if any; returns that fiber's handle (the Fiber itself must not stay
+ * in the parked frame), or undefined to go back to the resumer.
+ */
+function prepareHandOver(s: FiberState): FiberHandle | undefined {
+  const next = handOver !== null && asyncStack.canLift ? handOver() : null;
+  if (next !== null) {
+    const ns = stateOf(next.fiber);
+    ns.value = next.value;
+    ns.isError = false;
+    ns.rootResumed = true;
+    asyncStack.replaceTop(ns.resource);
+    current = next.fiber;
+    currentState = ns;
+    return ns.handle!;
+  }
+  if (chainResource !== null && chainResource !== s.resource && asyncStack.canLift) {
+    asyncStack.replaceTop(chainResource);
+  }
+  return undefined;
+}
+
 function fiberYield(value?: unknown): unknown {
   // Only the state record may live in this frame while parked: holding the
   // Fiber object here would keep a dropped fiber reachable forever.
@@ -343,7 +399,7 @@ function fiberYield(value?: unknown): unknown {
         'on this Node: its async-context stack cannot be saved; leave the scope before blocking',
     );
   }
-  binding.suspend();
+  binding.suspend(s.rootResumed ? prepareHandOver(s) : undefined);
   // Resumed inside this fiber's resource again; the stretch begins here.
   s.asyncBase = asyncStack.depth();
   if (s.lifted !== null) {

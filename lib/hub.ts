@@ -3,10 +3,11 @@
 // The Hub is the main thread, the one that owns Node's event loop. Fibers park
 // on Waiters (Fiber.yield() back to whoever resumed them) and are resumed only
 // by the Hub, from main-thread code, in FIFO order of becoming ready. Waking a
-// fiber from inside another fiber only queues it: the Hub runs it once the
-// waker has parked or finished (the Hub's drain runs after every fiber stretch
-// it started), or at its next turn (a setImmediate) when the waker was not
-// started by the Hub.
+// fiber only queues it: the Hub runs the queue at its next turn (a
+// setImmediate, so all a poll phase made ready runs as one batch), or once the
+// waker has parked when the Hub is already running fibers. Within a batch a
+// greenlet that parks hands control straight to the next one (fiber.ts
+// setHandOver), one thread switch per fiber instead of two.
 //
 // The main thread itself may block only at a script's top level, before the
 // event loop has started: it then acts as gevent's main greenlet (the "root"),
@@ -16,7 +17,7 @@
 import { executionAsyncId } from 'async_hooks';
 import { performance } from 'perf_hooks';
 import { inspect } from 'util';
-import { Fiber } from './fiber';
+import { Fiber, HandOver, setHandOver } from './fiber';
 import { BlockingSwitchOutError, InvalidSwitchError, LoopExit, TimeoutError } from './errors';
 import { loop } from './loop';
 import { Waiter } from './waiter';
@@ -103,9 +104,13 @@ export class Hub {
   /** @internal */
   readonly root = new Party(null);
 
+  /** When the current drain began (its fairness budget). */
+  private drainStarted = 0;
+
   /** @internal Use getHub(). */
   constructor() {
     this.turn = this.turn.bind(this);
+    setHandOver(() => this.nextHandOver());
   }
 
   /**
@@ -289,9 +294,36 @@ export class Hub {
   }
 
   private kick(): void {
-    if (this.draining) return;
-    if (Fiber.current === undefined) this.drain();
-    else this.requestTurn();
+    // Woken fibers run at the Hub's next turn, in the check phase of the
+    // loop iteration that woke them: everything the poll phase made ready is
+    // then run as one batch, each fiber handing control to the next.
+    if (!this.draining) this.requestTurn();
+  }
+
+  /**
+   * Called by a fiber the Hub resumed when it parks: the next queued
+   * greenlet to run in its place, or null to come back to the Hub (for a
+   * Hub call, a plain Fiber, or when the drain's time is up).
+   */
+  private nextHandOver(): HandOver | null {
+    if (!this.draining) return null;
+    const q = this.queue;
+    while (this.head < q.length) {
+      const e = q[this.head];
+      if (e.fn !== null) return null;
+      const p = e.party!;
+      if (p.seq !== e.seq || p.waiter === null) {
+        q[this.head++] = undefined as unknown as Entry;
+        continue;
+      }
+      // Greenlets catch their own errors; a plain Fiber's error must reach
+      // the Hub's runFiber, so it is resumed from there.
+      if (p.owner === undefined || p.fiber === null) return null;
+      if (performance.now() - this.drainStarted > SWITCH_INTERVAL_MS) return null;
+      q[this.head++] = undefined as unknown as Entry;
+      return { fiber: p.fiber, value: p.token };
+    }
+    return null;
   }
 
   private requestTurn(): void {
@@ -328,6 +360,7 @@ export class Hub {
     this.draining = true;
     const q = this.queue;
     const started = performance.now();
+    this.drainStarted = started;
     let n = 0;
     try {
       while (this.head < q.length) {

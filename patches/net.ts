@@ -436,6 +436,9 @@ class ServerState {
     server.on(event, (socket: net.Socket) => {
       if (!this.accepting && server.listenerCount(event) > 1) return;
       stateOf(socket); // paused, errors captured from the start
+      // Like a Python socket: after recv() returns EOF it can still send,
+      // until close(); Node would end it on its own otherwise.
+      socket.allowHalfOpen = true;
       this.queue.push(socket);
       wake(this.acceptor.waiter);
     });
@@ -532,7 +535,8 @@ export function connect(port: number, host?: string | ConnectOptions, options?: 
   if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'of type object', options);
   const timeout = callTimeout(options, null);
   if (timeout !== 0) assertCanBlock('connect');
-  const netOptions: net.NetConnectOpts = { ...(options ?? {}), port, host: host ?? 'localhost' } as net.NetConnectOpts;
+  // allowHalfOpen: as for accepted sockets, EOF from the peer leaves ours writable.
+  const netOptions: net.NetConnectOpts = { allowHalfOpen: true, ...(options ?? {}), port, host: host ?? 'localhost' } as net.NetConnectOpts;
   delete (netOptions as { timeout?: unknown }).timeout;
   const socket = net.connect(netOptions);
   const st = stateOf(socket);

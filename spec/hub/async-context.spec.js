@@ -1,11 +1,52 @@
 'use strict';
 // Per-fiber async context, through the Hub.
 const { expect } = require('chai');
-const { AsyncLocalStorage, executionAsyncId, createHook } = require('async_hooks');
+const { AsyncLocalStorage, executionAsyncId, executionAsyncResource, createHook } = require('async_hooks');
 const { spawn, sleep, joinAll, waitFor, Waiter } = require('../..');
 const { inFiber, runFixture } = require('./helpers');
 
 describe('per-fiber async context', () => {
+  it('a batch of woken greenlets, handing control from one to the next, each keeps its own context', async () => {
+    const als = new AsyncLocalStorage();
+    const waiters = Array.from({ length: 50 }, () => new Waiter());
+    const order = [];
+    const greenlets = waiters.map((w, i) =>
+      spawn(() => {
+        als.enterWith(`store ${i}`);
+        const before = { id: executionAsyncId(), resource: executionAsyncResource() };
+        for (let round = 0; round < 3; round++) {
+          w.get();
+          order.push(i);
+          if (executionAsyncId() !== before.id || executionAsyncResource() !== before.resource) {
+            throw new Error(`greenlet ${i} resumed in another async context`);
+          }
+          if (als.getStore() !== `store ${i}`) throw new Error(`greenlet ${i} sees ${als.getStore()}`);
+          // Park again on a fresh Waiter for the next round.
+          w = waiters[i] = new Waiter();
+        }
+        return i;
+      }),
+    );
+    await new Promise((r) => setImmediate(r)); // all parked on their Waiters
+    for (let round = 0; round < 3; round++) {
+      // One event-loop callback wakes them all: the Hub runs them as one batch.
+      await new Promise((r) =>
+        setImmediate(() => {
+          waiters.forEach((w, i) => w.switch(i));
+          r();
+        }),
+      );
+      await new Promise((r) => setImmediate(r));
+    }
+    await inFiber(() => joinAll(greenlets));
+    expect(greenlets.map((g) => (g.successful() ? g.value : g.exception))).to.deep.equal(waiters.map((_, i) => i));
+    // FIFO within each batch.
+    const expected = [];
+    for (let round = 0; round < 3; round++) expected.push(...waiters.map((_, i) => i));
+    expect(order).to.deep.equal(expected);
+    expect(als.getStore()).to.equal(undefined);
+  });
+
   it('a store entered in a fiber is seen by it after switches, never by another fiber or the Hub', async () => {
     const als = new AsyncLocalStorage();
     const seen = { a: [], b: [], hub: [] };
