@@ -215,16 +215,30 @@ class SocketState {
   }
 }
 
-/** The blocking-mode state of `socket`, set up on first use (or at accept()/connect()). */
-function stateOf(socket: net.Socket): SocketState {
-  const holder = socket as unknown as { [kState]?: SocketState };
-  let st = holder[kState];
+/**
+ * The state fibernet keeps on `target` under `key`, made by `make` on first
+ * use; `target` must be an instance of `cls` (named `what` in the error).
+ */
+function attachedState<T extends object, S>(
+  target: T,
+  key: symbol,
+  cls: abstract new (...args: never[]) => object,
+  what: string,
+  make: (target: T) => S,
+): S {
+  const holder = target as unknown as Record<symbol, S | undefined>;
+  let st = holder[key];
   if (st === undefined) {
-    if (!(socket instanceof net.Socket)) throw invalidArgType('this', 'an instance of net.Socket', socket);
-    st = new SocketState(socket as InternalSocket);
-    Object.defineProperty(socket, kState, { value: st, configurable: true });
+    if (!(target instanceof cls)) throw invalidArgType('this', `an instance of ${what}`, target);
+    st = make(target);
+    Object.defineProperty(target, key, { value: st, configurable: true });
   }
   return st;
+}
+
+/** The blocking-mode state of `socket`, set up on first use (or at accept()/connect()). */
+function stateOf(socket: net.Socket): SocketState {
+  return attachedState(socket, kState, net.Socket, 'net.Socket', (s) => new SocketState(s as InternalSocket));
 }
 
 function busy(what: string): ConcurrentObjectUseError {
@@ -462,14 +476,7 @@ class ServerState {
 }
 
 function serverStateOf(server: net.Server): ServerState {
-  const holder = server as unknown as { [kServerState]?: ServerState };
-  let st = holder[kServerState];
-  if (st === undefined) {
-    if (!(server instanceof net.Server)) throw invalidArgType('this', 'an instance of net.Server', server);
-    st = new ServerState(server as InternalServer);
-    Object.defineProperty(server, kServerState, { value: st, configurable: true });
-  }
-  return st;
+  return attachedState(server, kServerState, net.Server, 'net.Server', (s) => new ServerState(s as InternalServer));
 }
 
 function accept(this: net.Server, options?: BlockingOptions): net.Socket {

@@ -2,6 +2,7 @@
 // Helpers for the net specs: a greenlet per test, connected socket pairs,
 // cleanup, and a self-signed TLS certificate made at test time.
 const crypto = require('crypto');
+const { expect } = require('chai');
 const net = require('net');
 const { inFiber } = require('../hub/helpers');
 const { connect, sleep } = require('../..');
@@ -106,4 +107,30 @@ function selfSignedCert(cn = 'localhost') {
   return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }), cert };
 }
 
-module.exports = { inFiber, track, cleanup, listen, pair, until, freePort, selfSignedCert };
+/** Runs fn, expects it to throw an error with `code`; returns the error. */
+function expectCode(fn, code) {
+  let err;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected an error with code ${code}`).to.be.an('error');
+  expect(err.code).to.equal(code);
+  return err;
+}
+
+/** Runs `fn` in an event-loop callback (not a fiber); resolves with { value } or { err }. */
+function inCallback(fn) {
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      try {
+        resolve({ value: fn() });
+      } catch (err) {
+        resolve({ err });
+      }
+    }),
+  );
+}
+
+module.exports = { inFiber, track, cleanup, listen, pair, until, freePort, selfSignedCert, expectCode, inCallback };

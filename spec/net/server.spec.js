@@ -3,30 +3,7 @@ const { expect } = require('chai');
 const net = require('net');
 const tls = require('tls');
 const { patchAll, connect, spawn, sleep, TimeoutError, BlockingSwitchOutError } = require('../..');
-const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert } = require('./helpers');
-
-const expectCode = (fn, code) => {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected an error with code ${code}`).to.be.an('error');
-  expect(err.code).to.equal(code);
-  return err;
-};
-
-const inCallback = (fn) =>
-  new Promise((resolve) =>
-    setImmediate(() => {
-      try {
-        resolve({ value: fn() });
-      } catch (err) {
-        resolve({ err });
-      }
-    }),
-  );
+const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert, expectCode, inCallback } = require('./helpers');
 
 describe('net.Server.accept() and connect() (patches/net)', () => {
   before(() => patchAll());

@@ -2,31 +2,7 @@
 const { expect } = require('chai');
 const net = require('net');
 const { patchAll, spawn, sleep, TimeoutError, ConcurrentObjectUseError, BlockingSwitchOutError } = require('../..');
-const { inFiber, cleanup, pair, until, track } = require('./helpers');
-
-const expectCode = (fn, code) => {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected an error with code ${code}`).to.be.an('error');
-  expect(err.code).to.equal(code);
-  return err;
-};
-
-/** Runs `fn` in an event-loop callback (not a fiber); resolves with its result or error. */
-const inCallback = (fn) =>
-  new Promise((resolve) =>
-    setImmediate(() => {
-      try {
-        resolve({ value: fn() });
-      } catch (err) {
-        resolve({ err });
-      }
-    }),
-  );
+const { inFiber, cleanup, pair, until, track, expectCode, inCallback } = require('./helpers');
 
 describe('net.Socket blocking API (patches/net)', () => {
   before(() => patchAll());
