@@ -66,9 +66,15 @@ export interface HandOver {
 }
 let handOver: (() => HandOver | null) | null = null;
 
+/** @internal Whether `fiber` is parked in Fiber.yield(), so it can be handed control. */
+export function isParked(fiber: Fiber): boolean {
+  const s = stateOf(fiber);
+  return s.started && s.yielding && s.handle !== null && fiber !== current;
+}
+
 /**
  * @internal Lets the Hub name, when a fiber it resumed parks, another parked
- * fiber to run next with `value`: control passes straight to it instead of
+ * fiber (see isParked) to run next with `value`: control passes straight to it instead of
  * going back to the Hub and out again (one thread switch instead of two).
  */
 export function setHandOver(next: (() => HandOver | null) | null): void {

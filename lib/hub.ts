@@ -17,7 +17,7 @@
 import { executionAsyncId } from 'async_hooks';
 import { performance } from 'perf_hooks';
 import { inspect } from 'util';
-import { Fiber, HandOver, setHandOver } from './fiber';
+import { Fiber, HandOver, isParked, setHandOver } from './fiber';
 import { BlockingSwitchOutError, InvalidSwitchError, LoopExit, TimeoutError } from './errors';
 import { loop } from './loop';
 import { Waiter } from './waiter';
@@ -317,8 +317,9 @@ export class Hub {
         continue;
       }
       // Greenlets catch their own errors; a plain Fiber's error must reach
-      // the Hub's runFiber, so it is resumed from there.
-      if (p.owner === undefined || p.fiber === null) return null;
+      // the Hub's runFiber, so it is resumed from there, and so is the
+      // parking fiber itself when it was woken meanwhile.
+      if (p.owner === undefined || p.fiber === null || !isParked(p.fiber)) return null;
       if (performance.now() - this.drainStarted > SWITCH_INTERVAL_MS) return null;
       q[this.head++] = undefined as unknown as Entry;
       return { fiber: p.fiber, value: p.token };

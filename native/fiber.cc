@@ -159,6 +159,7 @@ struct Fiber {
   bool terminated = false;       // its JavaScript was terminated (worker.terminate, exit)
   bool finished = false;         // set by the worker when the entry function returned
   bool report_uncaught = false;  // an error escaping the entry is an uncaught exception
+  bool parked = false;           // waiting in suspend(), so it may be handed control
   Fiber* prev_live = nullptr;    // list of started fibers, for teardown
   Fiber* next_live = nullptr;
 };
@@ -385,6 +386,14 @@ void SwitchInto(Instance* inst, Fiber* f) {
     Unlocker unlocker(inst->isolate);
     HandOff(inst, f->worker->signal, f->worker, SignalOf(inst, self));
   }
+#if V8_MAJOR_VERSION < 12
+  // V8 11 (Node 20) records the stack the collector scans when a thread
+  // enters the isolate, and the fiber we ran entered last: enter again so it
+  // is this thread's stack (otherwise a GC here scans another thread's range
+  // and crashes). The entry stack is LIFO, so ours is on top again.
+  inst->isolate->Exit();
+  inst->isolate->Enter();
+#endif
   inst->current = self;
 }
 
@@ -475,15 +484,18 @@ void Resume(const FunctionCallbackInfo<Value>& args) {
   Fiber* done = inst->finished;
   inst->finished = nullptr;
   if (done == nullptr) return args.GetReturnValue().Set(false);
+  // FinishOnResumer may free `done`: read what we need first.
+  bool terminated = done->terminated;
+  bool ours = done == f;
+  done->terminated = false;
   FinishOnResumer(inst, done);
-  if (done->terminated) {
+  if (terminated) {
     // The fiber's JavaScript was terminated (worker.terminate(), shutdown):
     // keep terminating the context that resumed it.
-    done->terminated = false;
     isolate->TerminateExecution();
     return;
   }
-  args.GetReturnValue().Set(done == f);
+  args.GetReturnValue().Set(ours);
 }
 
 // suspend(next?): hands control back to the last resumer, or to the parked
@@ -498,7 +510,7 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
   Fiber* next = nullptr;
   if (args.Length() > 0 && !args[0]->IsUndefined()) {
     next = Unwrap(inst, args[0]);
-    if (next == nullptr || next == self || next->worker == nullptr || next->finished) {
+    if (next == nullptr || next == self || !next->parked) {
       return ThrowTypeError(isolate, "suspend(next) expects another parked fiber");
     }
   }
@@ -507,6 +519,7 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
   // isolate-wide slot; whoever resumes us installs its own, so keep ours.
   Global<Value> frame(isolate, isolate->GetContinuationPreservedEmbedderData());
 #endif
+  self->parked = true;
   isolate->Exit();
   {
     Unlocker unlocker(isolate);
@@ -520,6 +533,7 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
     }
   }
   isolate->Enter();
+  self->parked = false;
 #if V8_MAJOR_VERSION >= 12
   isolate->SetContinuationPreservedEmbedderData(frame.Get(isolate));
 #endif
@@ -542,11 +556,12 @@ void Teardown(void* arg) {
     SwitchInto(inst, f);
     Fiber* done = inst->finished;
     inst->finished = nullptr;
+    bool ours = done == f;
     if (done != nullptr) {
-      FinishOnResumer(inst, done);
       done->terminated = false;
+      FinishOnResumer(inst, done);
     }
-    if (done != f) {
+    if (!ours) {
       // It suspended again instead of dying: leave it parked for good.
       UnlinkLive(f);
     }

@@ -119,6 +119,13 @@ describe('Fiber lifecycle', () => {
     expect(fiberStats().live).to.equal(liveBefore - 1);
   });
 
+  it('survives garbage collection on a fiber that has just resumed another fiber', () => {
+    const res = runNode(fixture('gc-nested-run.js'), [], { nodeArgs: ['--expose-gc'] });
+    expect(res.stderr).to.equal('');
+    expect(res.stdout).to.equal('outer survived\n');
+    expect(res.status).to.equal(0);
+  });
+
   it('exits with its own exit code and no V8 error while 10,000 fibers are parked', function () {
     this.timeout(120000);
     const res = runNode(fixture('exit-parked.js'), ['10000']);
