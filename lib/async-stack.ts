@@ -118,16 +118,17 @@ export function lift(base: number): AsyncFrame[] | null {
   return frames.reverse();
 }
 
+function push(id: number, trigger: number, resource: object): void {
+  // Node's own pushAsyncContext records the resource in this array and the
+  // ids through the binding; do the same so executionAsyncResource() agrees.
+  const offset = fields[kStackLength];
+  asyncWrap!.pushAsyncContext(id, trigger);
+  asyncWrap!.execution_async_resources[offset] = resource;
+}
+
 /** Puts lifted frames back, in the order they were pushed. */
 export function restore(frames: AsyncFrame[]): void {
-  const aw = asyncWrap!;
-  for (const frame of frames) {
-    // Node's own pushAsyncContext records the resource in this array and the
-    // ids through the binding; do the same so executionAsyncResource() agrees.
-    const offset = fields[kStackLength];
-    aw.pushAsyncContext(frame.id, frame.trigger);
-    aw.execution_async_resources[offset] = frame.resource;
-  }
+  for (const frame of frames) push(frame.id, frame.trigger, frame.resource);
 }
 
 /**
@@ -136,9 +137,6 @@ export function restore(frames: AsyncFrame[]): void {
  * context without going back to whoever pushed the first one.
  */
 export function replaceTop(resource: { asyncId(): number; triggerAsyncId(): number }): void {
-  const aw = asyncWrap!;
-  aw.popAsyncContext(executionAsyncId());
-  const offset = fields[kStackLength];
-  aw.pushAsyncContext(resource.asyncId(), resource.triggerAsyncId());
-  aw.execution_async_resources[offset] = resource as object;
+  asyncWrap!.popAsyncContext(executionAsyncId());
+  push(resource.asyncId(), resource.triggerAsyncId(), resource as object);
 }

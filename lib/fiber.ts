@@ -206,10 +206,6 @@ function finishState(s: FiberState): void {
   }
 }
 
-function resumeNative(handle: FiberHandle, entry: (() => void) | undefined): boolean {
-  return binding.resume(handle, entry);
-}
-
 /** Moves control into `fiber` until it yields or finishes; returns its outcome. */
 function switchInto(fiber: Fiber, s: FiberState, entry?: () => void): void {
   const prev = current;
@@ -220,7 +216,7 @@ function switchInto(fiber: Fiber, s: FiberState, entry?: () => void): void {
   s.rootResumed = prev === undefined;
   if (s.rootResumed) chainResource = s.resource;
   try {
-    s.resource.runInAsyncScope(resumeNative, null, s.handle, entry);
+    s.resource.runInAsyncScope(binding.resume, binding, s.handle, entry);
   } finally {
     current = prev;
     currentState = prevState;

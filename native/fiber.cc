@@ -157,7 +157,6 @@ struct Fiber {
   Global<Object> handle;         // weak: frees this struct when JS drops it
   bool terminate = false;        // resumed only to be torn down at exit
   bool terminated = false;       // its JavaScript was terminated (worker.terminate, exit)
-  bool finished = false;         // set by the worker when the entry function returned
   bool report_uncaught = false;  // an error escaping the entry is an uncaught exception
   bool parked = false;           // waiting in suspend(), so it may be handed control
   Fiber* prev_live = nullptr;    // list of started fibers, for teardown
@@ -258,7 +257,6 @@ void* WorkerMain(void* arg) {
       RunOnWorker(w, f);
       // Finished. Hand control back to the last resumer, which now owns this
       // worker: it pools it (we wait here for the next fiber) or retires it.
-      f->finished = true;
       inst->finished = f;
       {
         // Re-taking the lock may create handles (V8 13 does), which need a scope.
@@ -402,12 +400,30 @@ void SwitchInto(Instance* inst, Fiber* f) {
 void FinishOnResumer(Instance* inst, Fiber* f) {
   Worker* w = f->worker;
   f->worker = nullptr;
-  f->finished = false;
   f->terminate = false;
   w->fiber = nullptr;
   UnlinkLive(f);
   ReleaseWorker(inst, w);
   if (f->handle.IsEmpty()) delete f;
+}
+
+struct Reaped {
+  bool any;         // a fiber's entry returned during the switch
+  bool ours;        // ... and it was the fiber we switched into
+  bool terminated;  // ... and its JavaScript had been terminated
+};
+
+// After a switch into `f`: control came back because a fiber suspended to us
+// or finished (`f`, or one `f` handed control to). Reaps a finished one.
+Reaped ReapFinished(Instance* inst, Fiber* f) {
+  Fiber* done = inst->finished;
+  inst->finished = nullptr;
+  if (done == nullptr) return {false, false, false};
+  // FinishOnResumer may free `done`: read what we need first.
+  Reaped r{true, done == f, done->terminated};
+  done->terminated = false;
+  FinishOnResumer(inst, done);
+  return r;
 }
 
 Instance* InstanceOf(const FunctionCallbackInfo<Value>& args) {
@@ -481,21 +497,14 @@ void Resume(const FunctionCallbackInfo<Value>& args) {
   SwitchInto(inst, f);
   // Control comes back when a fiber suspends to us or finishes: `f`, or a
   // fiber `f` handed control to with suspend(next).
-  Fiber* done = inst->finished;
-  inst->finished = nullptr;
-  if (done == nullptr) return args.GetReturnValue().Set(false);
-  // FinishOnResumer may free `done`: read what we need first.
-  bool terminated = done->terminated;
-  bool ours = done == f;
-  done->terminated = false;
-  FinishOnResumer(inst, done);
-  if (terminated) {
+  Reaped r = ReapFinished(inst, f);
+  if (r.terminated) {
     // The fiber's JavaScript was terminated (worker.terminate(), shutdown):
     // keep terminating the context that resumed it.
     isolate->TerminateExecution();
     return;
   }
-  args.GetReturnValue().Set(ours);
+  args.GetReturnValue().Set(r.ours);
 }
 
 // suspend(next?): hands control back to the last resumer, or to the parked
@@ -541,9 +550,10 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
 }
 
 // The cleanup hook runs when the environment goes away (a natural exit, or a
-// worker_threads Worker ending). Parked fibers are unwound by terminating
-// their JavaScript, as the old package did: their finally blocks do not run.
-// That frees their threads, which then leave.
+// worker_threads Worker ending). lib/fiber.ts has already unwound parked
+// fibers from process 'exit' (their finally blocks ran); any still parked
+// (one that blocked again while unwinding, or after process.exit()) has its
+// JavaScript terminated here, which frees its thread.
 void Teardown(void* arg) {
   Instance* inst = static_cast<Instance*>(arg);
   Isolate* isolate = inst->isolate;
@@ -554,14 +564,7 @@ void Teardown(void* arg) {
     if (inst->current != nullptr) break;  // cannot happen: cleanup runs at the top level
     f->terminate = true;
     SwitchInto(inst, f);
-    Fiber* done = inst->finished;
-    inst->finished = nullptr;
-    bool ours = done == f;
-    if (done != nullptr) {
-      done->terminated = false;
-      FinishOnResumer(inst, done);
-    }
-    if (!ours) {
+    if (!ReapFinished(inst, f).ours) {
       // It suspended again instead of dying: leave it parked for good.
       UnlinkLive(f);
     }

@@ -417,14 +417,20 @@ function shutdown(this: net.Socket, how: ShutdownHow = 'both'): void {
 
 // ---------------------------------------------------------------- timeouts
 
-function getSocketTimeout(this: net.Socket): number | null {
-  const st = (this as unknown as { [kState]?: SocketState })[kState];
-  return st === undefined ? null : st.timeout;
-}
-
-function setSocketTimeout(this: net.Socket, value: number | null): void {
-  const t = checkTimeout(value, 'blockingTimeout');
-  stateOf(this).timeout = t;
+/** The `blockingTimeout` accessor of objects whose state lives under `key` (made by `stateFor`). */
+function blockingTimeoutProperty<T>(key: symbol, stateFor: (target: T) => { timeout: number | null }): PropertyDescriptor {
+  return {
+    get(this: T): number | null {
+      const st = (this as unknown as Record<symbol, { timeout: number | null } | undefined>)[key];
+      return st === undefined ? null : st.timeout;
+    },
+    set(this: T, value: number | null): void {
+      const t = checkTimeout(value, 'blockingTimeout');
+      stateFor(this).timeout = t;
+    },
+    configurable: true,
+    enumerable: false,
+  };
 }
 
 // ---------------------------------------------------------------- server
@@ -513,16 +519,6 @@ function accept(this: net.Server, options?: BlockingOptions): net.Socket {
   }
 }
 
-function getServerTimeout(this: net.Server): number | null {
-  const st = (this as unknown as { [kServerState]?: ServerState })[kServerState];
-  return st === undefined ? null : st.timeout;
-}
-
-function setServerTimeout(this: net.Server, value: number | null): void {
-  const t = checkTimeout(value, 'blockingTimeout');
-  serverStateOf(this).timeout = t;
-}
-
 // ---------------------------------------------------------------- connect
 
 /**
@@ -597,9 +593,9 @@ export function netPatches(): Array<[object, string, PropertyDescriptor]> {
     [S, 'sendall', method(sendall)],
     [S, 'close', method(close)],
     [S, 'shutdown', method(shutdown)],
-    [S, 'blockingTimeout', { get: getSocketTimeout, set: setSocketTimeout, configurable: true, enumerable: false }],
+    [S, 'blockingTimeout', blockingTimeoutProperty(kState, stateOf)],
     [V, 'accept', method(accept)],
-    [V, 'blockingTimeout', { get: getServerTimeout, set: setServerTimeout, configurable: true, enumerable: false }],
+    [V, 'blockingTimeout', blockingTimeoutProperty(kServerState, serverStateOf)],
     [V, '_emitCloseIfDrained', method(_emitCloseIfDrained)],
     [V, '_listen2', method(_listen2)],
   ];
