@@ -1,15 +1,38 @@
-// Loads the native fiber core (native/fiber.cc) for this Node ABI.
+// Loads the native fiber core (native/) for this Node ABI.
 import * as path from 'path';
+import * as v8 from 'v8';
+import { isMainThread, resourceLimits } from 'worker_threads';
+
+// V8's wasm code GC walks every V8 thread's stack and aborts the process when
+// some are archived ("archived threads in combination with wasm not
+// supported"); parked fibers are archived threads on both backends. It must
+// be off before the first wasm module (undici's HTTP parser, behind fetch)
+// is compiled. Wasm code is then freed only with its module.
+v8.setFlagsFromString('--no-wasm-code-gc');
 
 /** An opaque handle on one native fiber. */
 export type FiberHandle = object & { readonly __fiberHandle: unique symbol };
 
+/** Which native backend runs fibers (see docs/api.md, "Fiber backends"). */
+export type FiberBackend = 'stacks' | 'threads';
+
 export interface NativeStats {
-  threadsCreated: number;
-  threadsAlive: number;
+  /** 'stacks': stacks switched on the isolate's own thread; 'threads': one OS thread per fiber. */
+  backend: FiberBackend;
+  /** Why this backend: forced by FIBERNET_BACKEND, proved at load, or the check that failed. */
+  backendReason: string;
+  /** Stacks (or threads) created so far; a fiber reusing a pooled one does not count. */
+  created: number;
+  /** Stacks (or threads) alive: running a fiber, parked with one, or pooled. */
+  alive: number;
+  /** Idle stacks (or threads) kept for reuse. */
   pooled: number;
+  /** Fibers started and not finished. */
   live: number;
+  /** The most idle stacks (or threads) kept for reuse. */
   poolSize: number;
+  /** Stacks alive with a hardware guard page (always 0 on the threads backend). */
+  guarded: number;
 }
 
 export interface FiberBinding {
@@ -21,10 +44,36 @@ export interface FiberBinding {
   suspend(next?: FiberHandle): void;
   stats(): NativeStats;
   setPoolSize(n: number): void;
+  /** The JavaScript stack budget of the isolate's own thread, in bytes. */
+  setRootStackBudget(bytes: number): void;
+  /** Set instead of the methods when FIBERNET_BACKEND asks for what cannot be had. */
+  loadError?: Error & { code: string };
 }
 
 // node-gyp-build finds build/Release (or a prebuild) from the package root.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const load = require('node-gyp-build') as (dir: string) => FiberBinding;
 
-export const binding: FiberBinding = load(path.join(__dirname, '..', '..'));
+const loaded = load(path.join(__dirname, '..', '..'));
+if (loaded.loadError !== undefined) throw loaded.loadError;
+loaded.setRootStackBudget(rootStackBudget());
+
+export const binding: FiberBinding = loaded;
+
+/**
+ * The JavaScript stack budget V8 gave this thread: --stack-size KB below the
+ * main thread's stack top, or a Worker's stack less the 192 KB Node keeps
+ * for native code.
+ */
+function rootStackBudget(): number {
+  if (!isMainThread && resourceLimits.stackSizeMb !== undefined) {
+    return Math.max(64 * 1024, resourceLimits.stackSizeMb * 1024 * 1024 - 192 * 1024);
+  }
+  let kb = 984;
+  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  for (const option of options) {
+    const m = /^--stack[-_]size=(\d+)$/.exec(option);
+    if (m) kb = Number(m[1]);
+  }
+  return kb * 1024;
+}

@@ -100,9 +100,9 @@ export interface FiberConstructor {
   yield(value?: unknown): any;
   /** The running fiber, or undefined outside any fiber. */
   readonly current: Fiber | undefined;
-  /** Idle threads kept for reuse by new fibers (default 120). */
+  /** Idle stacks (or threads, on the threads backend) kept for reuse by new fibers (default 120). */
   poolSize: number;
-  /** Fiber threads created so far (a fiber reusing a pooled thread does not count). */
+  /** Fiber stacks (or threads) created so far (a fiber reusing a pooled one does not count). */
   readonly fibersCreated: number;
   /** Default JavaScript stack budget of new fibers, in bytes (default 1 MiB). */
   stackSize: number;
@@ -428,7 +428,7 @@ Object.defineProperties(FiberImpl, {
   },
   fibersCreated: {
     configurable: true,
-    get: () => binding.stats().threadsCreated,
+    get: () => binding.stats().created,
   },
   stackSize: {
     configurable: true,

@@ -15,7 +15,8 @@ inline void SetMethod(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::
   target->Set(context, key, f).Check();
 }
 
-// native/fiber.cc: create, resume, suspend, stats, setPoolSize
+// native/fiber.cc: create, resume, suspend, stats, setPoolSize, setRootStackBudget (over the
+// backend chosen at load: native/backend_stacks.cc or native/backend_threads.cc)
 void InitFiber(v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
 
 // native/loop.cc: runLoopOnce, loopAlive, stopLoop, drainPlatformTasks (the Hub's nested loop turns)

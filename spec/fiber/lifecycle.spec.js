@@ -7,10 +7,10 @@ const { runNode, collect } = require('../helpers');
 const fixture = (name) => path.join(__dirname, '..', 'fixtures', name);
 
 describe('Fiber lifecycle', () => {
-  it('reuses pooled threads: 1,000,000 fibers in a row keep thread count bounded and RSS flat', function () {
+  it('reuses pooled stacks or threads: 1,000,000 fibers in a row keep their count bounded and RSS flat', function () {
     this.timeout(120000);
     const poolSize = Fiber.poolSize;
-    const { live, threadsAlive } = fiberStats();
+    const { live, alive } = fiberStats();
     const run = (n) => {
       for (let i = 0; i < n; i++) Fiber(() => i).run();
     };
@@ -21,7 +21,7 @@ describe('Fiber lifecycle', () => {
     global.gc();
     const rssAfter = process.memoryUsage().rss;
     const stats = fiberStats();
-    expect(stats.threadsAlive).to.be.at.most(Math.max(threadsAlive, live + poolSize + 1));
+    expect(stats.alive).to.be.at.most(Math.max(alive, live + poolSize + 1));
     expect(stats.live).to.equal(live);
     // Flat: growth over 900k fibers stays below what a leak of even 32 bytes each would cost.
     expect(rssAfter - rssBefore).to.be.below(900000 * 32);
@@ -156,13 +156,17 @@ describe('Fiber lifecycle', () => {
     expect(res.status).to.equal(0);
   });
 
-  it('reports a clear error when no thread can be created for a fiber', () => {
-    // Under a virtual-memory cap, thread stacks run out after a few dozen fibers.
+  it('reports a clear error when no stack or thread can be had for a fiber', () => {
+    // Under a virtual-memory cap, 64 MiB stacks run out after a few dozen fibers.
     const { spawnSync } = require('child_process');
     const cmd = `ulimit -v 3000000 && exec "${process.execPath}" "${fixture('thread-limit.js')}"`;
     const res = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 60000 });
     expect(res.stderr).to.equal('');
-    expect(res.stdout).to.match(/^limit reached after \d+ fibers: ERR_FIBER_THREAD_LIMIT: cannot start a thread for a fiber/);
+    const expected =
+      fiberStats().backend === 'stacks'
+        ? /^limit reached after \d+ fibers: ERR_FIBER_STACK_LIMIT: cannot map a stack for a fiber \(mmap: Cannot allocate memory\)/
+        : /^limit reached after \d+ fibers: ERR_FIBER_THREAD_LIMIT: cannot start a thread for a fiber/;
+    expect(res.stdout).to.match(expected);
     expect(res.stdout).to.contain('still works: yes');
     expect(res.status).to.equal(0);
   });

@@ -1,0 +1,346 @@
+// The stacks backend: every fiber runs on an mmap'd stack of its own, on the
+// OS thread that owns the isolate, and a switch is a user-space stack switch.
+//
+// V8 still sees each fiber as a thread of the isolate: a fiber's stack takes a
+// top-level Locker once (which gives it a V8 thread id for life), and every
+// switch goes through Unlocker/Locker, so V8's ThreadManager archives and
+// restores the per-thread state (handle scopes, the top of the JavaScript
+// frames, the stack guard, debugger state) and the GC visits parked stacks
+// through the archived states, exactly as for real threads. What a real
+// thread would change by itself we change by hand, per switch:
+//   - V8's thread_local ThreadId (so the Locker restores the right state),
+//   - the thread_local cache behind base::Stack::GetStackStart() (the stack
+//     the GC scans conservatively, and the central stack of V8 13),
+//   - Isolate::Enter/Exit, which makes V8 re-read that stack start,
+//   - on V8 13 the stack limit, which also sets the isolate-wide stack size.
+// native/v8_slots.cc finds and proves the two slots; without a proof this
+// backend is never used.
+//
+// Stacks and vm.max_map_count: a guard page costs a memory mapping of its own,
+// and the default limit (65530) would end at ~32k guarded stacks. So stacks
+// get a hardware guard page while the process has mappings to spare (half of
+// what max_map_count leaves above 32k, FIBERNET_GUARDED_STACKS to change it);
+// beyond that they are carved from large slabs (one mapping per 256 stacks)
+// and each has a soft guard: its lowest page, never used, which must still
+// read as zeros whenever the fiber switches out. JavaScript never gets near
+// it (V8's stack limit sits kNativeHeadroom above), and native code that does
+// is caught before any other fiber runs (the process aborts with a message)
+// rather than corrupting a neighbour silently.
+#if defined(__x86_64__) && defined(__linux__)
+
+#include "core.h"
+#include "stack_switch.h"
+#include "v8_slots.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+namespace fibernet {
+
+namespace {
+
+using v8::HandleScope;
+using v8::Isolate;
+using v8::Locker;
+using v8::Unlocker;
+
+constexpr size_t kSlotsPerSlab = 256;
+
+struct Slab;
+
+struct StackRunner : Runner {
+  void* sp = nullptr;     // saved stack pointer while it does not run
+  int v8_thread_id = 0;   // 0 until its Locker first runs
+  uintptr_t limit = 0;    // V8's JavaScript stack limit on this stack
+  char* base = nullptr;   // lowest address of its memory (the guard page)
+  size_t length = 0;      // bytes from base to stack_top
+  Slab* slab = nullptr;   // null: a mapping of its own with a hardware guard page
+  StackRunner* quit_to = nullptr;
+};
+
+// A run of same-sized stack slots in one mapping, whose first page is a
+// hardware guard (so the lowest slot cannot run into whatever lies below).
+struct Slab {
+  char* map = nullptr;
+  size_t map_length = 0;
+  size_t slot_length = 0;
+  size_t used = 0;
+  std::vector<char*> free_slots;
+};
+
+class StacksBackend : public Backend {
+ public:
+  StacksBackend(Instance* inst, const V8Slots& slots) : slots_(slots) {
+    thread_id_slot_ = ThreadIdSlot(slots_);
+    stack_start_slot_ = StackStartSlot(slots_);
+    root_.inst = inst;
+    root_.v8_thread_id = *thread_id_slot_;
+    root_.stack_top = reinterpret_cast<uintptr_t>(slots_.get_stack_start());
+    // V8's default: --stack-size (984 KB) below the thread's stack; lib/
+    // binding.ts tells us the real budget (--stack-size, a Worker's limits).
+    root_.limit = root_.stack_top - 984 * 1024;
+    guard_budget_ = DefaultGuardBudget();
+    if (const char* n = getenv("FIBERNET_GUARDED_STACKS")) guard_budget_ = strtoul(n, nullptr, 10);
+  }
+
+  const char* Name() const override { return "stacks"; }
+  Runner* Root() override { return &root_; }
+  size_t Guarded() const override { return guarded_; }
+
+  void SetRootBudget(size_t bytes) { root_.limit = root_.stack_top - bytes; }
+
+  Runner* NewRunner(size_t stack_size, RunnerError* error) override {
+    size_t length = RoundUp(stack_size + kNativeHeadroom) + kPageSize;  // + the guard page
+    StackRunner* r = new StackRunner();
+    const char* failed = guarded_ < guard_budget_ ? MapGuarded(r, length) : TakeSlot(r, length);
+    if (failed != nullptr) {
+      int err = errno;
+      delete r;
+      error->code = "ERR_FIBER_STACK_LIMIT";
+      error->message = std::string("cannot map a stack for a fiber (") + failed + ": " + strerror(err) + ") with " +
+                       std::to_string(root_.inst->runners_alive) +
+                       " fiber stacks alive; memory, the address space (ulimit -v) or vm.max_map_count is exhausted";
+      return nullptr;
+    }
+    r->inst = root_.inst;
+    r->stack_size = stack_size;
+    r->length = length;
+    r->stack_top = reinterpret_cast<uintptr_t>(r->base) + length;
+    r->limit = r->stack_top - stack_size;
+    r->sp = PrepareStack(r->stack_top, &StacksBackend::Entry, r);
+    return r;
+  }
+
+  void Transfer(Runner* from, Runner* to) override {
+    StackRunner* self = static_cast<StackRunner*>(from);
+    StackRunner* target = static_cast<StackRunner*>(to);
+    if (self->slab != nullptr) CheckSoftGuard(self);
+    {
+      Isolate* isolate = root_.inst->isolate;
+      HandleScope handle_scope(isolate);
+      Unlocker unlocker(isolate);
+      Aim(target);
+      fibernet_stack_switch(&self->sp, target->sp);
+    }
+    AfterLock(self);
+  }
+
+  void Retire(Runner* from, Runner* idle) override {
+    StackRunner* r = static_cast<StackRunner*>(idle);
+    if (r->v8_thread_id != 0) {
+      // Let it leave its loop and drop its Locker; it switches back to us.
+      r->quit = true;
+      r->quit_to = static_cast<StackRunner*>(from);
+      Transfer(from, r);
+      // V8 keeps a record per thread id that ever entered: drop this one's.
+      int own = *thread_id_slot_;
+      *thread_id_slot_ = r->v8_thread_id;
+      root_.inst->isolate->DiscardThreadSpecificMetadata();
+      *thread_id_slot_ = own;
+    }
+    Unmap(r);
+    delete r;
+  }
+
+  void Close() override {
+    // Slabs with a stack still in use (a fiber left parked for good) stay.
+    for (auto& entry : slabs_) {
+      for (Slab* slab : entry.second) {
+        if (slab->used == 0) munmap(slab->map, slab->map_length);
+        else leaked_ = true;
+      }
+    }
+    slabs_.clear();
+  }
+
+ private:
+  static size_t RoundUp(size_t n) { return (n + kPageSize - 1) & ~(kPageSize - 1); }
+
+  // Guarded stacks may use half of the mappings max_map_count leaves above
+  // 32k, which keeps plenty for V8's heap, malloc and everything else.
+  static size_t DefaultGuardBudget() {
+    size_t max_maps = 65530;
+    if (FILE* f = fopen("/proc/sys/vm/max_map_count", "r")) {
+      unsigned long n;
+      if (fscanf(f, "%lu", &n) == 1) max_maps = n;
+      fclose(f);
+    }
+    return max_maps > 32768 ? (max_maps - 32768) / 2 : 0;
+  }
+
+  const char* MapGuarded(StackRunner* r, size_t length) {
+    void* m = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return "mmap";
+    if (mprotect(m, kPageSize, PROT_NONE) != 0) {
+      int err = errno;
+      munmap(m, length);
+      errno = err;
+      return "mprotect of the guard page";
+    }
+    r->base = static_cast<char*>(m);
+    guarded_++;
+    return nullptr;
+  }
+
+  const char* TakeSlot(StackRunner* r, size_t length) {
+    std::vector<Slab*>& slabs = slabs_[length];
+    Slab* slab = nullptr;
+    for (Slab* s : slabs) {
+      if (!s->free_slots.empty()) {
+        slab = s;
+        break;
+      }
+    }
+    if (slab == nullptr) {
+      size_t map_length = kPageSize + kSlotsPerSlab * length;
+      void* m = mmap(nullptr, map_length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (m == MAP_FAILED) return "mmap of a slab";
+      if (mprotect(m, kPageSize, PROT_NONE) != 0) {
+        int err = errno;
+        munmap(m, map_length);
+        errno = err;
+        return "mprotect of a slab's guard page";
+      }
+      slab = new Slab();
+      slab->map = static_cast<char*>(m);
+      slab->map_length = map_length;
+      slab->slot_length = length;
+      for (size_t i = kSlotsPerSlab; i-- > 0;) slab->free_slots.push_back(slab->map + kPageSize + i * length);
+      slabs.push_back(slab);
+    }
+    r->base = slab->free_slots.back();
+    slab->free_slots.pop_back();
+    slab->used++;
+    r->slab = slab;
+    return nullptr;
+  }
+
+  void Unmap(StackRunner* r) {
+    if (r->slab == nullptr) {
+      munmap(r->base, r->length);
+      guarded_--;
+      return;
+    }
+    // The slot's pages go back to the system; the mapping stays, so freeing
+    // stacks never splits it into more mappings.
+    madvise(r->base, r->length, MADV_DONTNEED);
+    Slab* slab = r->slab;
+    slab->free_slots.push_back(r->base);
+    if (--slab->used == 0) {
+      std::vector<Slab*>& slabs = slabs_[slab->slot_length];
+      for (size_t i = 0; i < slabs.size(); i++) {
+        if (slabs[i] == slab) {
+          slabs.erase(slabs.begin() + i);
+          break;
+        }
+      }
+      munmap(slab->map, slab->map_length);
+      delete slab;
+    }
+  }
+
+  // The soft guard page must read as zeros: native code that ran past the
+  // headroom has written into it, and maybe further.
+  static void CheckSoftGuard(StackRunner* r) {
+    const uint64_t* page = reinterpret_cast<const uint64_t*>(r->base);
+    uint64_t bits = 0;
+    for (size_t i = 0; i < kPageSize / sizeof(uint64_t); i++) bits |= page[i];
+    if (bits != 0) {
+      fprintf(stderr,
+              "fibernet: FATAL: a fiber's native code overflowed its stack (%zu KB of JavaScript stack plus "
+              "%zu KB of native headroom) into its guard zone; memory next to it may be corrupted, so the "
+              "process stops here\n",
+              r->stack_size / 1024, kNativeHeadroom / 1024);
+      abort();
+    }
+  }
+
+  void Aim(StackRunner* to) {
+    *thread_id_slot_ = to->v8_thread_id;
+    *stack_start_slot_ = reinterpret_cast<void*>(to->stack_top);
+  }
+
+  // Runs on `self` once it holds the lock again.
+  void AfterLock(StackRunner* self) {
+    Isolate* isolate = root_.inst->isolate;
+    // Isolate::Enter re-records the stack the collector scans from
+    // GetStackStart(); re-entering the entered isolate only bumps a count.
+    isolate->Enter();
+    isolate->Exit();
+#if V8_MAJOR_VERSION >= 13
+    // V8 13 keeps one stack size per isolate (for IsOnCentralStack), set
+    // with the limit: make it describe the stack we are on.
+    isolate->SetStackLimit(self->limit);
+#endif
+  }
+
+  // The first code on a fresh stack.
+  static void Entry(void* arg) {
+    StackRunner* r = static_cast<StackRunner*>(arg);
+    StacksBackend* self = static_cast<StacksBackend*>(r->inst->backend);
+    Isolate* isolate = r->inst->isolate;
+    {
+      // The slot is 0, so the Locker allocates this stack its V8 thread id.
+      Locker locker(isolate);
+      r->v8_thread_id = *self->thread_id_slot_;
+      isolate->SetStackLimit(r->limit);
+      self->AfterLock(r);
+      RunFibers(r);
+    }
+    // The top-level Locker is gone: V8 freed this "thread"'s state and the
+    // lock is free. Continue the context that retired us; never resumed.
+    StackRunner* to = r->quit_to;
+    self->Aim(to);
+    void* unused;
+    fibernet_stack_switch(&unused, to->sp);
+    abort();
+  }
+
+  V8Slots slots_;
+  int* thread_id_slot_ = nullptr;
+  void** stack_start_slot_ = nullptr;
+  StackRunner root_;
+  size_t guard_budget_ = 0;
+  size_t guarded_ = 0;
+  std::map<size_t, std::vector<Slab*>> slabs_;  // by slot length
+  bool leaked_ = false;
+};
+
+}  // namespace
+
+Backend* NewStacksBackend(Instance* inst, std::string* why) {
+  V8Slots slots = ProveV8Slots(inst->isolate);
+  if (!slots.ok) {
+    *why = "check '" + slots.check + "' failed: " + slots.why;
+    return nullptr;
+  }
+  return new StacksBackend(inst, slots);
+}
+
+void SetRootStackBudget(Backend* backend, size_t bytes) {
+  if (strcmp(backend->Name(), "stacks") == 0) static_cast<StacksBackend*>(backend)->SetRootBudget(bytes);
+}
+
+}  // namespace fibernet
+
+#else  // not x86-64 Linux
+
+#include "core.h"
+
+namespace fibernet {
+
+Backend* NewStacksBackend(Instance*, std::string* why) {
+  *why = "check 'architecture' failed: the stack switch exists for x86-64 Linux only";
+  return nullptr;
+}
+
+void SetRootStackBudget(Backend*, size_t) {}
+
+}  // namespace fibernet
+
+#endif
