@@ -15,6 +15,7 @@
 
 #include <node_version.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -361,6 +362,31 @@ void SetRootStackBudgetBinding(const FunctionCallbackInfo<Value>& args) {
   SetRootStackBudget(inst->backend, static_cast<size_t>(n));
 }
 
+// Test hook (FIBERNET_TEST_HOOKS=1): native code that runs `beyond` bytes
+// past the bottom of the running fiber's stack (negative: stops short of it),
+// as runaway native recursion would, then returns. It shows that an overflow is never silent: a guard
+// page stops it at once, a soft guard when the fiber next switches out.
+__attribute__((noinline)) void DigStack(uintptr_t until, volatile char* above) {
+  volatile char frame[256];
+  frame[0] = 1;
+  frame[255] = above != nullptr ? above[0] : 1;
+  if (reinterpret_cast<uintptr_t>(&frame[0]) > until) DigStack(until, frame);
+  frame[1] = frame[0];  // keeps the recursive call from being a tail call
+}
+
+void OverflowNativeStack(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  Isolate* isolate = args.GetIsolate();
+  if (inst->current == nullptr) return ThrowTypeError(isolate, "overflowNativeStack() called outside a fiber");
+  double beyond = args[0]->IsNumber() ? args[0].As<Number>()->Value() : 0;
+  Runner* r = inst->current->runner;
+  if (!(std::abs(beyond) < static_cast<double>(kNativeHeadroom))) {
+    return ThrowTypeError(isolate, "overflowNativeStack expects a number of bytes within the native headroom");
+  }
+  intptr_t bottom = static_cast<intptr_t>(r->stack_top - r->stack_size - kNativeHeadroom);
+  DigStack(static_cast<uintptr_t>(bottom - static_cast<intptr_t>(beyond)), nullptr);
+}
+
 // FIBERNET_BACKEND=stacks|threads forces a backend; otherwise the stacks
 // backend is used wherever its proof holds. Returns null with a load error
 // (message and code) when the environment asks for what cannot be had.
@@ -433,6 +459,9 @@ void InitFiber(Local<Object> exports, Local<Context> context) {
   SetMethod(isolate, context, exports, "stats", GetStats, data);
   SetMethod(isolate, context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(isolate, context, exports, "setRootStackBudget", SetRootStackBudgetBinding, data);
+  if (const char* hooks = getenv("FIBERNET_TEST_HOOKS"); hooks != nullptr && strcmp(hooks, "1") == 0) {
+    SetMethod(isolate, context, exports, "overflowNativeStack", OverflowNativeStack, data);
+  }
   node::AddEnvironmentCleanupHook(isolate, Teardown, inst);
 }
 
