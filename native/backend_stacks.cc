@@ -20,7 +20,7 @@
 // and the default limit (65530) would end at ~32k guarded stacks. So stacks
 // get a hardware guard page while the process has mappings to spare (half of
 // what max_map_count leaves above 32k, FIBERNET_GUARDED_STACKS to change it);
-// beyond that they are carved from large slabs (one mapping per 256 stacks)
+// beyond that they are carved from large slabs (one mapping per 256 stacks, fewer for big ones)
 // and each has a soft guard: its lowest page, never used, which must still
 // read as zeros whenever the fiber switches out. JavaScript never gets near
 // it (V8's stack limit sits kNativeHeadroom above), and native code that does
@@ -49,7 +49,10 @@ using v8::Isolate;
 using v8::Locker;
 using v8::Unlocker;
 
-constexpr size_t kSlotsPerSlab = 256;
+// A slab holds up to 256 stacks, and at most about 256 MiB of address space
+// (fewer, larger stacks per slab when fibers ask for big stacks).
+constexpr size_t kMaxSlotsPerSlab = 256;
+constexpr size_t kSlabBytes = 256u << 20;
 
 struct Slab;
 
@@ -197,20 +200,30 @@ class StacksBackend : public Backend {
       }
     }
     if (slab == nullptr) {
-      size_t map_length = kPageSize + kSlotsPerSlab * length;
-      void* m = mmap(nullptr, map_length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (m == MAP_FAILED) return "mmap of a slab";
+      size_t slots = kSlabBytes / length;
+      if (slots < 1) slots = 1;
+      if (slots > kMaxSlotsPerSlab) slots = kMaxSlotsPerSlab;
+      // Under an address-space limit (ulimit -v) a smaller slab may still fit.
+      size_t map_length;
+      void* m;
+      for (;;) {
+        map_length = kPageSize + slots * length;
+        m = mmap(nullptr, map_length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m != MAP_FAILED) break;
+        if (slots == 1) return "mmap";
+        slots /= 2;
+      }
       if (mprotect(m, kPageSize, PROT_NONE) != 0) {
         int err = errno;
         munmap(m, map_length);
         errno = err;
-        return "mprotect of a slab's guard page";
+        return "mprotect of the guard page";
       }
       slab = new Slab();
       slab->map = static_cast<char*>(m);
       slab->map_length = map_length;
       slab->slot_length = length;
-      for (size_t i = kSlotsPerSlab; i-- > 0;) slab->free_slots.push_back(slab->map + kPageSize + i * length);
+      for (size_t i = slots; i-- > 0;) slab->free_slots.push_back(slab->map + kPageSize + i * length);
       slabs.push_back(slab);
     }
     r->base = slab->free_slots.back();
