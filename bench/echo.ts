@@ -1,10 +1,12 @@
-// Echo benchmark: fibernet's blocking echo server against a plain callback
-// Node echo server and gevent's StreamServer echo, driven by one ping-pong
-// load generator running in its own process.
+// Echo benchmark: fibernet's blocking echo server, on both backends (stacks,
+// the default where proved; threads, FIBERNET_BACKEND=threads), against a plain
+// callback Node echo server and gevent's StreamServer echo, driven by one
+// ping-pong load generator running in its own process.
 //
-//   node dist/bench/echo.js                 the whole table (about 1.5 minutes)
-//   node dist/bench/echo.js --quick         fewer cells, shorter runs
+//   node dist/bench/echo.js                 the whole table (about 2 minutes)
+//   node dist/bench/echo.js --quick         fewer cells, shorter runs (also FIBERNET_BENCH_QUICK=1)
 //   node dist/bench/echo.js server <kind>   one server (fibernet | node), prints "PORT <n>"
+//                                           (fibernet first prints "BACKEND <json>")
 //   node dist/bench/echo.js load <port> <conns> <size> <ms>   one load run, prints JSON
 //
 // Each load run opens <conns> connections, then on every connection sends a
@@ -12,6 +14,7 @@
 // warm-up it counts completed round trips for <ms> milliseconds.
 import { spawn as spawnChild, spawnSync, ChildProcess } from 'child_process';
 import * as net from 'net';
+import { Backend, backendEnv, checkBackend, columnName, Notes, BackendInfo } from './report';
 
 const HOST = '127.0.0.1';
 const WARMUP_MS = 300;
@@ -43,6 +46,13 @@ function serveFibernet(): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const fibernet = require('../lib/index') as typeof import('../lib/index');
   fibernet.patchAll();
+  const stats = fibernet.fiberStats() as { backend?: unknown; backendReason?: unknown };
+  const info = {
+    backend: typeof stats.backend === 'string' ? stats.backend : null,
+    backendReason: stats.backendReason != null ? String(stats.backendReason) : null,
+    requestedBackend: process.env.FIBERNET_BACKEND || null,
+  };
+  process.stdout.write(`BACKEND ${JSON.stringify(info)}\n`);
   const server = net.createServer();
   server.on('listening', () => process.stdout.write(`PORT ${(server.address() as net.AddressInfo).port}\n`));
   server.listen({ port: 0, host: HOST, backlog: 2048 });
@@ -134,19 +144,29 @@ function load(port: number, conns: number, size: number, ms: number): void {
 
 // ------------------------------------------------------------------ driver
 
-interface Server {
-  name: string;
-  start(): Promise<{ port: number; child: ChildProcess }>;
+interface Started {
+  port: number;
+  child: ChildProcess;
+  /** What a fibernet server said about its backend. */
+  backend?: BackendInfo;
 }
 
-function startChild(cmd: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
+interface Server {
+  name: string;
+  /** The fibernet backend the column is labelled with. */
+  backend?: Backend;
+  start(): Promise<Started>;
+}
+
+function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawnChild(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnChild(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /PORT (\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), child });
+      const b = /BACKEND (.*)\n/.exec(out);
+      if (m) resolve({ port: Number(m[1]), child, backend: b ? (JSON.parse(b[1]) as BackendInfo) : undefined });
     });
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`${cmd} ${args.join(' ')} exited with ${code} before listening`)));
@@ -189,12 +209,14 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const quick = argv.includes('--quick');
+  const quick = argv.includes('--quick') || process.env.FIBERNET_BENCH_QUICK === '1';
+  const notes = new Notes();
   const ms = quick ? 700 : 1500;
   const sizes = [64, 4096];
   const connCounts = quick ? [100, 1000] : [1, 100, 1000];
   const servers: Server[] = [
-    { name: 'fibernet', start: () => startChild(process.execPath, [__filename, 'server', 'fibernet']) },
+    { name: 'fibernet', backend: 'stacks', start: () => startChild(process.execPath, [__filename, 'server', 'fibernet'], backendEnv('stacks')) },
+    { name: 'threads', backend: 'threads', start: () => startChild(process.execPath, [__filename, 'server', 'fibernet'], backendEnv('threads')) },
     { name: 'node', start: () => startChild(process.execPath, [__filename, 'server', 'node']) },
   ];
   const py = findGeventPython();
@@ -204,8 +226,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     servers.push({ name: 'gevent', start: () => startChild(py, ['-c', GEVENT_SERVER]) });
   }
   const results = new Map<string, number>();
+  const marks = new Map<string, string>();
   for (const server of servers) {
-    const { port, child } = await server.start();
+    const { port, child, backend } = await server.start();
+    if (server.backend) marks.set(server.name, [...new Set(checkBackend(server.backend, backend ?? {}, notes))].join(''));
     try {
       for (const size of sizes) {
         for (const conns of connCounts) {
@@ -218,20 +242,28 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       await stop(child);
     }
   }
-  const fmt = (n: number | undefined) => (n === undefined ? '-' : String(Math.round(n)));
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2));
+  const mark = (name: string) => (marks.get(name) ? ` ${marks.get(name)}` : '');
+  const fmt = (n: number | undefined, name = '') => (n === undefined ? '-' : `${Math.round(n)}${mark(name)}`);
+  const ratio = (a: number | undefined, b: number | undefined, name = '') =>
+    a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}${mark(name)}`;
   console.log('');
   console.log(`echo round trips/s (node ${process.version}, ${ms} ms per cell)`);
-  console.log('| size | conns | fibernet | node | gevent | fibernet/node | fibernet/gevent |');
-  console.log('|-----:|------:|---------:|-----:|-------:|--------------:|----------------:|');
+  console.log(
+    `| size | conns | ${columnName('stacks')} | ${columnName('threads')} | node | gevent | stacks/node | threads/node | stacks/gevent | threads/gevent |`,
+  );
+  console.log('|-----:|------:|---------:|---------:|-----:|-------:|------------:|-------------:|--------------:|---------------:|');
   for (const size of sizes) {
     for (const conns of connCounts) {
       const f = results.get(`fibernet/${size}/${conns}`);
+      const t = results.get(`threads/${size}/${conns}`);
       const n = results.get(`node/${size}/${conns}`);
       const g = results.get(`gevent/${size}/${conns}`);
-      console.log(`| ${size} | ${conns} | ${fmt(f)} | ${fmt(n)} | ${fmt(g)} | ${ratio(f, n)} | ${ratio(f, g)} |`);
+      console.log(
+        `| ${size} | ${conns} | ${fmt(f, 'fibernet')} | ${fmt(t, 'threads')} | ${fmt(n)} | ${fmt(g)} | ${ratio(f, n, 'fibernet')} | ${ratio(t, n, 'threads')} | ${ratio(f, g, 'fibernet')} | ${ratio(t, g, 'threads')} |`,
+      );
     }
   }
+  notes.print();
 }
 
 if (require.main === module) {

@@ -2,7 +2,10 @@
 // The fiber micro-benchmarks, in plain JavaScript that Node 14 also runs, so
 // the old `fibers` package and fibernet execute the very same loops.
 // Usage: node fiber-workload.js <fibernet|fibers> <test> [n]
-// Prints one JSON line with the result.
+//   tests: roundTrip <iterations>, createRunFinish <count>, roundRobin <resumes>,
+//          parkedRss <count>, maxParked <cap>
+// Prints one JSON line with the result; fibernet's carries the backend that ran
+// (bench/backend-info.js; choose it with FIBERNET_BACKEND=stacks|threads).
 const which = process.argv[2];
 const test = process.argv[3];
 const n = Number(process.argv[4] || 0);
@@ -41,6 +44,29 @@ function createRunFinish(count) {
   return { usPerFiber: best };
 }
 
+// 100 fibers parked in Fiber.yield(), resumed in turn: µs per resume (one
+// switch in and one out, each into a different, recently parked fiber).
+function roundRobin(resumes) {
+  const fibers = [];
+  const body = function () {
+    for (;;) Fiber.yield();
+  };
+  for (let i = 0; i < 100; i++) {
+    const f = Fiber(body);
+    f.run();
+    fibers.push(f);
+  }
+  const rounds = Math.max(1, Math.ceil(resumes / 100));
+  for (let r = 0; r < 100; r++) for (let i = 0; i < 100; i++) fibers[i].run();
+  let best = Infinity;
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = now();
+    for (let r = 0; r < rounds; r++) for (let i = 0; i < 100; i++) fibers[i].run();
+    best = Math.min(best, (now() - t0) / (rounds * 100));
+  }
+  return { usPerResume: best, fibers: fibers.length, resumes: rounds * 100 };
+}
+
 function parkedRss(count) {
   if (global.gc) global.gc();
   const before = process.memoryUsage().rss;
@@ -75,8 +101,17 @@ function maxParked(cap) {
   return { parked: keep.length, cap: cap, error: error };
 }
 
-const tests = { roundTrip: roundTrip, createRunFinish: createRunFinish, parkedRss: parkedRss, maxParked: maxParked };
+const tests = {
+  roundTrip: roundTrip,
+  createRunFinish: createRunFinish,
+  roundRobin: roundRobin,
+  parkedRss: parkedRss,
+  maxParked: maxParked,
+};
+if (!tests[test]) throw new Error('unknown test ' + test + ' (one of ' + Object.keys(tests).join(', ') + ')');
 const result = tests[test](n);
+result.node = process.version;
+if (which !== 'fibers') Object.assign(result, require('./backend-info.js')());
 process.stdout.write(JSON.stringify(result) + '\n');
 // The old package cannot exit with parked fibers on every Node; neither
 // needs to wait for them here.

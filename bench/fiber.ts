@@ -1,56 +1,77 @@
-// Fiber core benchmarks: fibernet beside the old `fibers@5.0.3` on Node 14
-// (when scripts/old-fibers.sh can install them), measured in the same run.
-import * as os from 'os';
+// Fiber core benchmarks: fibernet's two backends (stacks, the default where proved;
+// threads, FIBERNET_BACKEND=threads) beside the old `fibers@5.0.3` on Node 14 (when
+// scripts/old-fibers.sh can install it), each cell a fresh child process running
+// bench/fiber-workload.js, all measured in the same run.
+// Run standalone: `node dist/bench/fiber.js`; or through `npm run bench`.
 import * as path from 'path';
-import { repoRoot, runJsonChild, table } from './run-child';
+import { repoRoot, runJsonChild, ChildResult } from './run-child';
+import { Backend, backendEnv, Cell, cellOf, columnName, count, fmt, goal, heading, Notes, ratio, scaled, table } from './report';
 
 const workload = path.join(repoRoot, 'bench', 'fiber-workload.js');
 const oldFibers = path.join(repoRoot, 'scripts', 'old-fibers.sh');
 
-type Impl = 'fibernet' | 'fibers';
+/** A column: one of fibernet's backends, or the old package. */
+type Impl = Backend | 'old';
 
-function run<T>(impl: Impl, test: string, n: number): T | string {
-  const args = ['--expose-gc', workload, impl, test, String(n)];
-  const res =
-    impl === 'fibernet'
-      ? runJsonChild<T>(process.execPath, args)
-      : runJsonChild<T>('bash', [oldFibers, ...args]);
-  return res.ok ? (res.value as T) : `n/a (${res.error})`;
+function run<T>(impl: Impl, test: string, n: number): ChildResult<T> {
+  const args = ['--expose-gc', workload, impl === 'old' ? 'fibers' : 'fibernet', test, String(n)];
+  return impl === 'old'
+    ? runJsonChild<T>('bash', [oldFibers, ...args], { timeoutMs: 600000 })
+    : runJsonChild<T>(process.execPath, args, { timeoutMs: 600000, env: backendEnv(impl) });
 }
 
-function fmt(v: number | string, digits = 2): string {
-  return typeof v === 'number' ? v.toFixed(digits) : v;
-}
+/** The goal of the issue: fibernet (stacks) at most half the old package's time. */
+const GOAL = 0.5;
 
-export function main(): void {
-  console.log(`# fiber core — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-  const rows: string[][] = [['measure', 'fibernet', `old fibers (Node 14)`, 'fibernet / old']];
-  const pick = <K extends string>(v: Record<K, number> | string, key: K): number | string =>
-    typeof v === 'string' ? v : v[key];
-  const ratio = (a: number | string, b: number | string) =>
-    typeof a === 'number' && typeof b === 'number' ? (a / b).toFixed(2) : '-';
+export function main(): string[][] {
+  console.log(heading('fiber core'));
+  const notes = new Notes();
+  const rows: string[][] = [
+    ['measure', columnName('stacks'), columnName('threads'), 'old fibers (Node 14)', 'stacks / old', 'threads / old', 'goal (stacks / old)'],
+  ];
+  // Each measure runs its three columns in a different order, so drift on a shared
+  // machine does not always favour the same one.
+  const orders: Impl[][] = [
+    ['stacks', 'threads', 'old'],
+    ['old', 'threads', 'stacks'],
+    ['threads', 'old', 'stacks'],
+    ['stacks', 'old', 'threads'],
+    ['old', 'stacks', 'threads'],
+  ];
+  let turn = 0;
+  const measure = <T>(test: string, n: number, pick: (v: T) => number | undefined): Record<Impl, Cell> => {
+    const out = {} as Record<Impl, Cell>;
+    for (const impl of orders[turn++ % orders.length]) {
+      out[impl] = cellOf(run<T>(impl, test, n), pick, notes, impl === 'old' ? undefined : impl, impl === 'old' ? ' old fibers' : '');
+    }
+    return out;
+  };
+  const timed = (label: string, test: string, n: number, pick: (v: any) => number | undefined, digits = 2, withGoal = true) => {
+    const c = measure(test, n, pick);
+    const so = ratio(c.stacks, c.old);
+    rows.push([label, fmt(c.stacks, digits), fmt(c.threads, digits), fmt(c.old, digits), fmt(so), fmt(ratio(c.threads, c.old)), withGoal ? goal(so, GOAL) : '-']);
+  };
 
-  // Alternate the two implementations so drift on a shared machine hits both.
-  const oldRt = pick(run<{ usPerRoundTrip: number }>('fibers', 'roundTrip', 1000000), 'usPerRoundTrip');
-  const newRt = pick(run<{ usPerRoundTrip: number }>('fibernet', 'roundTrip', 1000000), 'usPerRoundTrip');
-  rows.push(['run()+yield() round trip (µs)', fmt(newRt), fmt(oldRt), ratio(newRt, oldRt)]);
+  timed('run()+yield() round trip (µs)', 'roundTrip', scaled(1000000), (v: { usPerRoundTrip: number }) => v.usPerRoundTrip);
+  timed('create+run+finish per fiber (µs)', 'createRunFinish', scaled(200000), (v: { usPerFiber: number }) => v.usPerFiber);
+  timed('100-fiber round robin (µs per resume)', 'roundRobin', scaled(300000, 100), (v: { usPerResume: number }) => v.usPerResume);
 
-  const newCrf = pick(run<{ usPerFiber: number }>('fibernet', 'createRunFinish', 200000), 'usPerFiber');
-  const oldCrf = pick(run<{ usPerFiber: number }>('fibers', 'createRunFinish', 200000), 'usPerFiber');
-  rows.push(['create+run+finish per fiber (µs)', fmt(newCrf), fmt(oldCrf), ratio(newCrf, oldCrf)]);
+  const parked = scaled(10000);
+  timed(`RSS per parked fiber at ${count(parked)} (KB)`, 'parkedRss', parked, (v: { kbPerParkedFiber: number }) => v.kbPerParkedFiber, 1, false);
 
-  const oldRss = pick(run<{ kbPerParkedFiber: number }>('fibers', 'parkedRss', 10000), 'kbPerParkedFiber');
-  const newRss = pick(run<{ kbPerParkedFiber: number }>('fibernet', 'parkedRss', 10000), 'kbPerParkedFiber');
-  rows.push(['RSS per parked fiber at 10,000 (KB)', fmt(newRss, 1), fmt(oldRss, 1), ratio(newRss, oldRss)]);
-
-  const cap = 30000;
-  const newMax = run<{ parked: number; error: string | null }>('fibernet', 'maxParked', cap);
-  const oldMax = run<{ parked: number; error: string | null }>('fibers', 'maxParked', cap);
-  const describe = (v: { parked: number; error: string | null } | string) =>
-    typeof v === 'string' ? v : `${v.parked}${v.error ? ` (then ${v.error})` : ` (cap ${cap})`}`;
-  rows.push([`most fibers parked at once (cap ${cap})`, describe(newMax), describe(oldMax), '-']);
+  const cap = scaled(30000);
+  const maxCells = {} as Record<Impl, string>;
+  for (const impl of orders[turn++ % orders.length]) {
+    const res = run<{ parked: number; error: string | null }>(impl, 'maxParked', cap);
+    const c = cellOf(res, (v) => v.parked, notes, impl === 'old' ? undefined : impl, impl === 'old' ? ' old fibers' : '');
+    const err = res.ok && res.value?.error ? ` (then ${notes.mark(`${impl === 'old' ? 'old fibers' : columnName(impl)}: ${res.value.error}`)})` : res.ok ? ' (cap)' : '';
+    maxCells[impl] = `${fmt(c, 0)}${err}`;
+  }
+  rows.push([`most fibers parked at once (cap ${count(cap)})`, maxCells.stacks, maxCells.threads, maxCells.old, '-', '-', '-']);
 
   console.log(table(rows));
+  notes.print();
+  return rows;
 }
 
 if (require.main === module) main();

@@ -3,8 +3,10 @@
 // and the old `fibers@5.0.3` package (with the smallest hand-written "hub"
 // the old package needs: setImmediate + fiber.run()) do the same work.
 // Usage: node hub-workload.js <fibernet|fibers> <test> [n] [m]
-// Prints one JSON line with the result. fibernet runs at the script's top
-// level: the root blocks and the Hub runs the event loop.
+// Prints one JSON line with the result (fibernet's carries the backend that ran,
+// see bench/backend-info.js; choose it with FIBERNET_BACKEND=stacks|threads).
+// fibernet runs at the script's top level: the root blocks and the Hub runs the
+// event loop.
 const which = process.argv[2];
 const test = process.argv[3];
 const n = Number(process.argv[4] || 0);
@@ -20,6 +22,8 @@ function median(xs) {
 }
 
 function printResult(result) {
+  result.node = process.version;
+  if (which === 'fibernet') Object.assign(result, require('./backend-info.js')());
   console.log(JSON.stringify(result));
 }
 
@@ -77,6 +81,7 @@ if (which === 'fibernet') {
       return { msTotal: us / 1e3, usPerSleep: us / (count * rounds) };
     },
   };
+  if (!tests[test]) throw new Error('unknown test ' + test);
   printResult(tests[test](n, m));
 } else {
   const Fiber = require('fibers');

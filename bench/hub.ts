@@ -1,36 +1,28 @@
 // Hub benchmarks: wake-up latency, spawn+join per greenlet, and 10,000
-// greenlets x 100 sleep(0), beside the old `fibers@5.0.3` on Node 14 doing
-// the same work with a hand-written setImmediate "hub" (when
-// scripts/old-fibers.sh can install it). Each measurement runs in a fresh
-// child process (bench/hub-workload.js).
+// greenlets x 100 sleep(0), on fibernet's two backends (stacks, the default
+// where proved; threads, FIBERNET_BACKEND=threads) beside the old
+// `fibers@5.0.3` on Node 14 doing the same work with a hand-written
+// setImmediate "hub" (when scripts/old-fibers.sh can install it). Each
+// measurement runs in a fresh child process (bench/hub-workload.js).
 // Run standalone: `node dist/bench/hub.js`; or through `npm run bench`.
-import * as os from 'os';
 import * as path from 'path';
-import { repoRoot, runJsonChild, table } from './run-child';
+import { repoRoot, runJsonChild, ChildResult } from './run-child';
+import { Backend, backendEnv, Cell, cellOf, columnName, count, fmt, goal, heading, Notes, ratio, scaled, table } from './report';
 
 const workload = path.join(repoRoot, 'bench', 'hub-workload.js');
 const oldFibers = path.join(repoRoot, 'scripts', 'old-fibers.sh');
 
-type Impl = 'fibernet' | 'fibers';
+type Impl = Backend | 'old';
 
-function run<T>(impl: Impl, test: string, ...params: number[]): T | string {
-  const args = [workload, impl, test, ...params.map(String)];
-  const res =
-    impl === 'fibernet' ? runJsonChild<T>(process.execPath, args, 600000) : runJsonChild<T>('bash', [oldFibers, ...args], 600000);
-  return res.ok ? (res.value as T) : `n/a (${res.error})`;
+function run<T>(impl: Impl, test: string, ...params: number[]): ChildResult<T> {
+  const args = [workload, impl === 'old' ? 'fibers' : 'fibernet', test, ...params.map(String)];
+  return impl === 'old'
+    ? runJsonChild<T>('bash', [oldFibers, ...args], { timeoutMs: 600000 })
+    : runJsonChild<T>(process.execPath, args, { timeoutMs: 600000, env: backendEnv(impl) });
 }
 
-function pick<K extends string>(v: Record<K, number> | string, key: K): number | string {
-  return typeof v === 'string' ? v : v[key];
-}
-
-function fmt(v: number | string, digits = 2): string {
-  return typeof v === 'number' ? v.toFixed(digits) : v;
-}
-
-function ratio(a: number | string, b: number | string): string {
-  return typeof a === 'number' && typeof b === 'number' ? (a / b).toFixed(2) : '-';
-}
+/** The goal of the issue: fibernet (stacks) no slower than the old package. */
+const GOAL = 1.0;
 
 export interface HubBenchOptions {
   /** Greenlets in the sleep(0) test (default 10,000). */
@@ -42,34 +34,51 @@ export interface HubBenchOptions {
 }
 
 export function main(options: HubBenchOptions = {}): string[][] {
-  const greenlets = options.greenlets ?? 10000;
-  const rounds = options.rounds ?? 100;
-  const old = <T>(test: string, ...params: number[]): T | string =>
-    options.skipOld ? 'skipped' : run<T>('fibers', test, ...params);
-  console.log(
-    `# hub — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
-  );
-  const rows: string[][] = [['measure', 'fibernet', 'old fibers (Node 14)', 'fibernet / old']];
+  const greenlets = options.greenlets ?? scaled(10000, 10);
+  const rounds = options.rounds ?? scaled(100, 2);
+  const notes = new Notes();
+  console.log(heading('hub'));
+  const rows: string[][] = [
+    ['measure', columnName('stacks'), columnName('threads'), 'old fibers (Node 14)', 'stacks / old', 'threads / old', 'goal (stacks / old)'],
+  ];
+  const orders: Impl[][] = [
+    ['stacks', 'threads', 'old'],
+    ['old', 'threads', 'stacks'],
+    ['threads', 'old', 'stacks'],
+    ['stacks', 'old', 'threads'],
+  ];
+  let turn = 0;
+  /** Runs one test in every column; returns each column's result. */
+  const measure = <T>(test: string, ...params: number[]): Record<Impl, ChildResult<T>> => {
+    const out = {} as Record<Impl, ChildResult<T>>;
+    for (const impl of orders[turn++ % orders.length]) {
+      out[impl] = impl === 'old' && options.skipOld ? { ok: false, error: 'skipped (skipOld)' } : run<T>(impl, test, ...params);
+    }
+    return out;
+  };
+  const row = <T>(label: string, res: Record<Impl, ChildResult<T>>, pick: (v: T) => number | undefined, digits: number, withGoal: boolean) => {
+    const c = {} as Record<Impl, Cell>;
+    for (const impl of ['stacks', 'threads', 'old'] as Impl[]) {
+      c[impl] = cellOf(res[impl], pick, notes, impl === 'old' ? undefined : impl, impl === 'old' ? ' old fibers' : '');
+    }
+    const so = ratio(c.stacks, c.old);
+    rows.push([label, fmt(c.stacks, digits), fmt(c.threads, digits), fmt(c.old, digits), fmt(so), fmt(ratio(c.threads, c.old)), withGoal ? goal(so, GOAL) : '-']);
+  };
 
-  const newWake = pick(run<{ usMedian: number }>('fibernet', 'wakeLatency', 5000), 'usMedian');
-  const oldWake = pick(old<{ usMedian: number }>('wakeLatency', 5000), 'usMedian');
-  rows.push(['wake-up: Waiter.switch in setImmediate -> fiber runs (µs, median)', fmt(newWake), fmt(oldWake), ratio(newWake, oldWake)]);
+  const wakes = scaled(5000, 200);
+  row('wake-up: Waiter.switch in setImmediate -> fiber runs (µs, median)', measure<{ usMedian: number }>('wakeLatency', wakes), (v) => v.usMedian, 2, true);
 
-  const oldSj = pick(old<{ usPerGreenlet: number }>('spawnJoin', 10000), 'usPerGreenlet');
-  const newSj = pick(run<{ usPerGreenlet: number }>('fibernet', 'spawnJoin', 10000), 'usPerGreenlet');
-  rows.push(['spawn + join, one at a time (µs per greenlet)', fmt(newSj), fmt(oldSj), ratio(newSj, oldSj)]);
+  const joins = scaled(10000);
+  row('spawn + join, one at a time (µs per greenlet)', measure<{ usPerGreenlet: number }>('spawnJoin', joins), (v) => v.usPerGreenlet, 2, true);
+  row(`spawn ${count(joins)} then joinAll (µs per greenlet)`, measure<{ usPerGreenlet: number }>('spawnJoinAll', joins), (v) => v.usPerGreenlet, 2, false);
 
-  const newSja = pick(run<{ usPerGreenlet: number }>('fibernet', 'spawnJoinAll', 10000), 'usPerGreenlet');
-  const oldSja = pick(old<{ usPerGreenlet: number }>('spawnJoinAll', 10000), 'usPerGreenlet');
-  rows.push(['spawn 10,000 then joinAll (µs per greenlet)', fmt(newSja), fmt(oldSja), ratio(newSja, oldSja)]);
-
-  const oldS0 = old<{ msTotal: number; usPerSleep: number }>('sleep0', greenlets, rounds);
-  const newS0 = run<{ msTotal: number; usPerSleep: number }>('fibernet', 'sleep0', greenlets, rounds);
-  const label = `${greenlets.toLocaleString('en-US')} greenlets x ${rounds} sleep(0)`;
-  rows.push([`${label}: total (ms)`, fmt(pick(newS0, 'msTotal'), 0), fmt(pick(oldS0, 'msTotal'), 0), ratio(pick(newS0, 'msTotal'), pick(oldS0, 'msTotal'))]);
-  rows.push([`${label}: per sleep(0) (µs)`, fmt(pick(newS0, 'usPerSleep')), fmt(pick(oldS0, 'usPerSleep')), ratio(pick(newS0, 'usPerSleep'), pick(oldS0, 'usPerSleep'))]);
+  const s0 = measure<{ msTotal: number; usPerSleep: number }>('sleep0', greenlets, rounds);
+  const label = `${count(greenlets)} greenlets x ${rounds} sleep(0)`;
+  row(`${label}: total (ms)`, s0, (v) => v.msTotal, 0, true);
+  row(`${label}: per sleep(0) (µs)`, s0, (v) => v.usPerSleep, 2, true);
 
   console.log(table(rows));
+  notes.print();
   return rows;
 }
 

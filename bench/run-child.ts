@@ -10,23 +10,77 @@ export interface ChildResult<T> {
   ok: boolean;
   value?: T;
   error?: string;
+  /** Set when the child printed its JSON line but then exited badly (non-zero status, signal). */
+  exitNote?: string;
+  /** The child's stderr (workloads write progress there). */
+  stderr?: string;
 }
 
-export function runJsonChild<T>(command: string, args: string[], timeoutMs = 300000): ChildResult<T> {
-  const res = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', timeout: timeoutMs });
-  if (res.error) return { ok: false, error: res.error.message };
-  const line = res.stdout.trim().split('\n').pop() ?? '';
-  try {
-    if (res.status !== 0) throw new Error(`exit ${res.status}`);
-    return { ok: true, value: JSON.parse(line) as T };
-  } catch {
-    const why = (res.stderr || res.stdout).trim().split('\n').slice(-3).join(' | ');
-    return { ok: false, error: why || `exit ${res.status}` };
+export interface RunOptions {
+  timeoutMs?: number;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+}
+
+function lastJsonLine(stdout: string): string | null {
+  const lines = stdout.trim().split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i].trim();
+    if (line.startsWith('{')) return line;
   }
+  return null;
 }
 
-/** Formats rows as an aligned text table. */
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ')).join('\n');
+/** The last few lines of a child's output, on one line, for an error cell or note. */
+export function tail(text: string | null | undefined, lines = 3): string {
+  return (text ?? '').trim().split('\n').slice(-lines).join(' | ');
+}
+
+/**
+ * The line of a dead child's stderr that says why (V8's "FATAL ERROR", a failed check,
+ * an uncaught error), skipping native stack frames, GC traces and progress lines.
+ */
+export function reason(text: string | null | undefined): string {
+  const lines = (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(\d+: 0x|at |#|<---|\[\d+:0x|progress |\^|Node\.js v)/.test(l));
+  const key = lines.find((l) => /fatal|error|check failed|abort|segmentation|killed/i.test(l));
+  return (key ?? lines.slice(-2).join(' | ')).slice(0, 300);
+}
+
+export function runJsonChild<T>(command: string, args: string[], options: number | RunOptions = 300000): ChildResult<T> {
+  const opts: RunOptions = typeof options === 'number' ? { timeoutMs: options } : options;
+  const res = spawnSync(command, args, {
+    cwd: opts.cwd ?? repoRoot,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 300000,
+    env: opts.env ?? process.env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const stdout = res.stdout ?? '';
+  const stderr = res.stderr ?? '';
+  const line = lastJsonLine(stdout);
+  let value: T | undefined;
+  if (line !== null) {
+    try {
+      value = JSON.parse(line) as T;
+    } catch {
+      value = undefined;
+    }
+  }
+  const how = res.error
+    ? res.error.message
+    : res.signal
+      ? `killed by ${res.signal}`
+      : res.status !== 0
+        ? `exit ${res.status}`
+        : '';
+  if (value !== undefined) {
+    return how ? { ok: true, value, stderr, exitNote: `${how} after printing its result${reason(stderr) ? `: ${reason(stderr)}` : ''}` } : { ok: true, value, stderr };
+  }
+  const why = reason(stderr) || tail(stdout);
+  return { ok: false, stderr, error: [how, why].filter(Boolean).join(': ') || 'no JSON line on stdout' };
 }

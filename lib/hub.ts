@@ -14,7 +14,7 @@
 // and the Hub runs loop turns itself (native/loop.cc) until the root's Waiter
 // is switched. Anywhere else on the main thread (an event-loop callback, a
 // promise job, a nextTick) blocking is refused with BlockingSwitchOutError.
-import { executionAsyncId } from 'async_hooks';
+import { executionAsyncId, executionAsyncResource } from 'async_hooks';
 import { performance } from 'perf_hooks';
 import { inspect } from 'util';
 import { Fiber, HandOver, isParked, setHandOver } from './fiber';
@@ -76,6 +76,13 @@ interface Entry {
   fn: (() => void) | null;
 }
 
+/** The class of setImmediate's handles (Node does not export it). */
+const Immediate = (() => {
+  const handle = setImmediate(() => {});
+  clearImmediate(handle);
+  return handle.constructor as new () => unknown;
+})();
+
 /** Time a Hub drain may run fibers before it lets the event loop turn (like Python's switch interval). */
 const SWITCH_INTERVAL_MS = 5;
 
@@ -96,6 +103,7 @@ export class Hub {
   private head = 0;
   private callbacks: Array<() => void> = [];
   private turnPending = false;
+  private tickPending = false;
   /** True while the Hub runs fibers or its callbacks: wake-ups only queue. */
   private draining = false;
   /** True while the root is inside a native loop turn. */
@@ -110,6 +118,7 @@ export class Hub {
   /** @internal Use getHub(). */
   constructor() {
     this.turn = this.turn.bind(this);
+    this.tick = this.tick.bind(this);
     setHandOver(() => this.nextHandOver());
   }
 
@@ -296,8 +305,24 @@ export class Hub {
   private kick(): void {
     // Woken fibers run at the Hub's next turn, in the check phase of the
     // loop iteration that woke them: everything the poll phase made ready is
-    // then run as one batch, each fiber handing control to the next.
-    if (!this.draining) this.requestTurn();
+    // then run as one batch, each fiber handing control to the next. A wake
+    // from a setImmediate callback comes during the check phase itself,
+    // where a new setImmediate would wait a whole loop iteration: those run
+    // as soon as the callback returns (its nextTick queue).
+    if (this.draining) return;
+    if (Fiber.current === undefined && executionAsyncResource() instanceof Immediate) this.requestTick();
+    else this.requestTurn();
+  }
+
+  private requestTick(): void {
+    if (this.tickPending) return;
+    this.tickPending = true;
+    process.nextTick(this.tick);
+  }
+
+  private tick(): void {
+    this.tickPending = false;
+    this.drain();
   }
 
   /**
