@@ -302,7 +302,8 @@ const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?:
     reportUncaught: false,
     rootResumed: false,
   };
-  Object.defineProperty(this, kState, { value: state });
+  // A plain symbol-keyed field: defineProperty here costs more than the rest of a fiber's creation.
+  (this as unknown as { [kState]: FiberState })[kState] = state;
   return this as Fiber;
 } as unknown as FiberConstructor;
 

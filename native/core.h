@@ -41,7 +41,6 @@ struct Fiber {
   size_t stack_size = 0;
   Runner* runner = nullptr;      // set while started
   Fiber* caller = nullptr;       // the fiber that resumed us; null = the isolate's own thread
-  v8::Global<v8::Function> entry;  // handed to the runner on the first resume
   v8::Global<v8::Object> handle;   // weak: frees this struct when JS drops it
   bool terminate = false;        // resumed only to be torn down at exit
   bool terminated = false;       // its JavaScript was terminated (worker.terminate, exit)

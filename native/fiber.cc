@@ -40,6 +40,12 @@ using v8::Value;
 
 namespace {
 
+// A fiber's JavaScript handle: the Fiber struct, and its entry function
+// until the fiber starts.
+constexpr int kFiberField = 0;
+constexpr int kEntryField = 1;
+constexpr int kHandleFields = 2;
+
 void LinkLive(Fiber* f) {
   Instance* inst = f->inst;
   f->prev_live = nullptr;
@@ -69,8 +75,11 @@ void RunFiber(Runner* r, Fiber* f) {
   HandleScope handle_scope(isolate);
   Local<Context> context = inst->context.Get(isolate);
   Context::Scope context_scope(context);
-  Local<Function> entry = f->entry.Get(isolate);
-  f->entry.Reset();
+  // The entry waits in the handle's second internal field (cheaper than a
+  // Global per fiber); the resumer keeps the handle alive meanwhile.
+  Local<Object> handle = f->handle.Get(isolate);
+  Local<Function> entry = handle->GetInternalField(kEntryField).As<Value>().As<Function>();
+  handle->SetInternalField(kEntryField, v8::Undefined(isolate));
   TryCatch try_catch(isolate);
   // The entry function catches everything the fiber throws; only termination
   // gets through, and it must reach whoever resumed us.
@@ -173,8 +182,8 @@ Instance* InstanceOf(const FunctionCallbackInfo<Value>& args) {
 Fiber* Unwrap(Local<Value> value) {
   if (!value->IsObject()) return nullptr;
   Local<Object> obj = value.As<Object>();
-  if (obj->InternalFieldCount() != 1) return nullptr;
-  return static_cast<Fiber*>(obj->GetAlignedPointerFromInternalField(0));
+  if (obj->InternalFieldCount() != kHandleFields) return nullptr;
+  return static_cast<Fiber*>(obj->GetAlignedPointerFromInternalField(kFiberField));
 }
 
 void ThrowTypeError(Isolate* isolate, const char* message) {
@@ -210,7 +219,7 @@ void Create(const FunctionCallbackInfo<Value>& args) {
   f->inst = inst;
   f->stack_size = stack_size;
   f->report_uncaught = args[1]->IsTrue();
-  obj->SetAlignedPointerInInternalField(0, f);
+  obj->SetAlignedPointerInInternalField(kFiberField, f);
   f->handle.Reset(isolate, obj);
   f->handle.SetWeak(f, OnHandleCollected, v8::WeakCallbackType::kParameter);
   args.GetReturnValue().Set(obj);
@@ -231,7 +240,7 @@ void Resume(const FunctionCallbackInfo<Value>& args) {
       isolate->ThrowException(ErrorWithCode(isolate, error.message, error.code));
       return;
     }
-    f->entry.Reset(isolate, args[1].As<Function>());
+    args[0].As<Object>()->SetInternalField(kEntryField, args[1]);
     f->runner = r;
     r->fiber = f;
     LinkLive(f);
@@ -450,7 +459,7 @@ void InitFiber(Local<Object> exports, Local<Context> context) {
   }
   inst->context.Reset(isolate, context);
   Local<ObjectTemplate> tmpl = ObjectTemplate::New(isolate);
-  tmpl->SetInternalFieldCount(1);
+  tmpl->SetInternalFieldCount(kHandleFields);
   inst->handle_template.Reset(isolate, tmpl);
   Local<External> data = External::New(isolate, inst);
   SetMethod(isolate, context, exports, "create", Create, data);
