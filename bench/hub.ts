@@ -65,7 +65,8 @@ export function main(options: HubBenchOptions = {}): string[][] {
     rows.push([label, fmt(c.stacks, digits), fmt(c.threads, digits), fmt(c.old, digits), fmt(so), fmt(ratio(c.threads, c.old)), withGoal ? goal(so, GOAL) : '-']);
   };
 
-  const wakes = scaled(5000, 200);
+  // Enough wakes for both sides to be optimized before the median is taken.
+  const wakes = scaled(50000, 200);
   row('wake-up: Waiter.switch in setImmediate -> fiber runs (µs, median)', measure<{ usMedian: number }>('wakeLatency', wakes), (v) => v.usMedian, 2, true);
 
   const joins = scaled(10000);

@@ -21,8 +21,9 @@ import { executionAsyncId, executionAsyncResource, triggerAsyncId } from 'async_
 
 interface AsyncWrap {
   async_hook_fields: Uint32Array;
+  async_id_fields?: Float64Array;
   execution_async_resources: object[];
-  constants: { kStackLength: number };
+  constants: { kStackLength: number; kExecutionAsyncId?: number; kTriggerAsyncId?: number };
   pushAsyncContext(asyncId: number, triggerAsyncId: number, resource?: object): void;
   popAsyncContext(asyncId: number): boolean;
 }
@@ -131,12 +132,29 @@ export function restore(frames: AsyncFrame[]): void {
   for (const frame of frames) push(frame.id, frame.trigger, frame.resource);
 }
 
+// Replacing the top frame in place: the current ids live in async_id_fields
+// and the resource in execution_async_resources; the ids saved below the top
+// frame stay as they are. Node's own JavaScript pop and push touch exactly
+// these; the native ones (used otherwise) cost a runtime call each.
+const idFields = asyncWrap?.async_id_fields;
+const kExecutionAsyncId = asyncWrap?.constants.kExecutionAsyncId;
+const kTriggerAsyncId = asyncWrap?.constants.kTriggerAsyncId;
+const inPlace =
+  idFields instanceof Float64Array && typeof kExecutionAsyncId === 'number' && typeof kTriggerAsyncId === 'number';
+
 /**
  * Replaces the top frame (the running fiber's own resource) with `resource`'s:
  * a fiber handing control straight to another fiber gives it its own async
  * context without going back to whoever pushed the first one.
  */
 export function replaceTop(resource: { asyncId(): number; triggerAsyncId(): number }): void {
+  const top = fields[kStackLength] - 1;
+  if (inPlace && top >= 0) {
+    idFields![kExecutionAsyncId!] = resource.asyncId();
+    idFields![kTriggerAsyncId!] = resource.triggerAsyncId();
+    asyncWrap!.execution_async_resources[top] = resource as object;
+    return;
+  }
   asyncWrap!.popAsyncContext(executionAsyncId());
   push(resource.asyncId(), resource.triggerAsyncId(), resource as object);
 }
