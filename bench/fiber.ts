@@ -5,13 +5,12 @@
 // Run standalone: `node dist/bench/fiber.js`; or through `npm run bench`.
 import * as path from 'path';
 import { repoRoot, runJsonChild, ChildResult } from './run-child';
-import { Backend, backendEnv, Cell, cellOf, columnName, count, fmt, goal, heading, Notes, ratio, scaled, table } from './report';
+import { backendEnv, Cell, cellOf, columnName, columnOrder, count, fmt, goal, heading, Impl, Notes, ratio, scaled, table } from './report';
 
 const workload = path.join(repoRoot, 'bench', 'fiber-workload.js');
 const oldFibers = path.join(repoRoot, 'scripts', 'old-fibers.sh');
 
 /** A column: one of fibernet's backends, or the old package. */
-type Impl = Backend | 'old';
 
 function run<T>(impl: Impl, test: string, n: number): ChildResult<T> {
   const args = ['--expose-gc', workload, impl === 'old' ? 'fibers' : 'fibernet', test, String(n)];
@@ -29,19 +28,10 @@ export function main(): string[][] {
   const rows: string[][] = [
     ['measure', columnName('stacks'), columnName('threads'), 'old fibers (Node 14)', 'stacks / old', 'threads / old', 'goal (stacks / old)'],
   ];
-  // Each measure runs its three columns in a different order, so drift on a shared
-  // machine does not always favour the same one.
-  const orders: Impl[][] = [
-    ['stacks', 'threads', 'old'],
-    ['old', 'threads', 'stacks'],
-    ['threads', 'old', 'stacks'],
-    ['stacks', 'old', 'threads'],
-    ['old', 'stacks', 'threads'],
-  ];
   let turn = 0;
   const measure = <T>(test: string, n: number, pick: (v: T) => number | undefined): Record<Impl, Cell> => {
     const out = {} as Record<Impl, Cell>;
-    for (const impl of orders[turn++ % orders.length]) {
+    for (const impl of columnOrder(turn++)) {
       out[impl] = cellOf(run<T>(impl, test, n), pick, notes, impl === 'old' ? undefined : impl, impl === 'old' ? ' old fibers' : '');
     }
     return out;
@@ -61,7 +51,7 @@ export function main(): string[][] {
 
   const cap = scaled(30000);
   const maxCells = {} as Record<Impl, string>;
-  for (const impl of orders[turn++ % orders.length]) {
+  for (const impl of columnOrder(turn++)) {
     const res = run<{ parked: number; error: string | null }>(impl, 'maxParked', cap);
     const c = cellOf(res, (v) => v.parked, notes, impl === 'old' ? undefined : impl, impl === 'old' ? ' old fibers' : '');
     const err = res.ok && res.value?.error ? ` (then ${notes.mark(`${impl === 'old' ? 'old fibers' : columnName(impl)}: ${res.value.error}`)})` : res.ok ? ' (cap)' : '';

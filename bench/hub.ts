@@ -7,12 +7,11 @@
 // Run standalone: `node dist/bench/hub.js`; or through `npm run bench`.
 import * as path from 'path';
 import { repoRoot, runJsonChild, ChildResult } from './run-child';
-import { Backend, backendEnv, Cell, cellOf, columnName, count, fmt, goal, heading, Notes, ratio, scaled, table } from './report';
+import { backendEnv, Cell, cellOf, columnName, columnOrder, count, fmt, goal, heading, Impl, Notes, ratio, scaled, table } from './report';
 
 const workload = path.join(repoRoot, 'bench', 'hub-workload.js');
 const oldFibers = path.join(repoRoot, 'scripts', 'old-fibers.sh');
 
-type Impl = Backend | 'old';
 
 function run<T>(impl: Impl, test: string, ...params: number[]): ChildResult<T> {
   const args = [workload, impl === 'old' ? 'fibers' : 'fibernet', test, ...params.map(String)];
@@ -41,17 +40,11 @@ export function main(options: HubBenchOptions = {}): string[][] {
   const rows: string[][] = [
     ['measure', columnName('stacks'), columnName('threads'), 'old fibers (Node 14)', 'stacks / old', 'threads / old', 'goal (stacks / old)'],
   ];
-  const orders: Impl[][] = [
-    ['stacks', 'threads', 'old'],
-    ['old', 'threads', 'stacks'],
-    ['threads', 'old', 'stacks'],
-    ['stacks', 'old', 'threads'],
-  ];
   let turn = 0;
   /** Runs one test in every column; returns each column's result. */
   const measure = <T>(test: string, ...params: number[]): Record<Impl, ChildResult<T>> => {
     const out = {} as Record<Impl, ChildResult<T>>;
-    for (const impl of orders[turn++ % orders.length]) {
+    for (const impl of columnOrder(turn++)) {
       out[impl] = impl === 'old' && options.skipOld ? { ok: false, error: 'skipped (skipOld)' } : run<T>(impl, test, ...params);
     }
     return out;

@@ -9,6 +9,24 @@ export type Backend = 'stacks' | 'threads';
 /** The fibernet columns every table shows, in order. */
 export const BACKENDS: Backend[] = ['stacks', 'threads'];
 
+/** A column of the fiber and hub tables: a fibernet backend, or the old package. */
+export type Impl = Backend | 'old';
+
+/**
+ * The order the columns run in for the n-th measure: each measure runs them in a
+ * different order, so drift on a shared machine does not always favour the same one.
+ */
+export function columnOrder(n: number): Impl[] {
+  const orders: Impl[][] = [
+    ['stacks', 'threads', 'old'],
+    ['old', 'threads', 'stacks'],
+    ['threads', 'old', 'stacks'],
+    ['stacks', 'old', 'threads'],
+    ['old', 'stacks', 'threads'],
+  ];
+  return orders[n % orders.length];
+}
+
 /** What a fibernet workload reports about the core it ran on (bench/backend-info.js). */
 export interface BackendInfo {
   backend?: string | null;

@@ -25,6 +25,8 @@ major=$1
 [[ $major =~ ^[0-9]+$ ]] || die "bad major '$major' (want e.g. 22)"
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=copy-sources.sh
+. "$repo/scripts/copy-sources.sh"
 [[ -d $repo/node_modules/node-gyp && -d $repo/node_modules/typescript && -d $repo/node_modules/node-gyp-build ]] \
   || die "$repo/node_modules lacks node-gyp, typescript or node-gyp-build: run 'npm ci' (or 'npm install') first"
 
@@ -41,15 +43,7 @@ flock 9 || die "cannot lock $work.lock"
 # --- 1. the sources --------------------------------------------------------------------
 # Clear everything but the build products (rebuilt below only when stale).
 find "$work" -mindepth 1 -maxdepth 1 ! -name build ! -name dist ! -name '.stamp-*' -exec rm -rf {} +
-if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
-     | while IFS= read -r -d '' f; do [[ -e $f || -L $f ]] && printf '%s\0' "$f"; done \
-     | xargs -0 -r cp -a --parents -t "$work")
-else
-  (cd "$repo" && tar --exclude=./node_modules --exclude=./build --exclude=./dist \
-       --exclude=./prebuilds --exclude=./.cache --exclude=./.git -cf - .) \
-    | tar -xf - -C "$work"
-fi
+copy_sources "$repo" "$work"
 [[ -f $work/package.json ]] || die "copy into $work failed (no package.json)"
 rm -rf "$work/node_modules" "$work/prebuilds"
 ln -s "$repo/node_modules" "$work/node_modules"

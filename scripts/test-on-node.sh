@@ -20,6 +20,8 @@ log() { echo "test-on-node.sh: $*" >&2; }
 major=$1; shift
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=copy-sources.sh
+. "$repo/scripts/copy-sources.sh"
 [[ -d $repo/node_modules ]] || die "$repo/node_modules is missing: run 'npm ci' (or 'npm install') first"
 for m in node-gyp typescript mocha; do
   [[ -d $repo/node_modules/$m ]] || die "$repo/node_modules/$m is missing: run 'npm ci' first"
@@ -38,17 +40,7 @@ flock 9 || die "cannot lock $work.lock"
 log "copying sources into $work"
 rm -rf "$work"
 mkdir -p "$work"
-if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  # Tracked files plus new files not yet added (but not ignored ones); skip files that
-  # are deleted in the work tree but still in the index.
-  (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
-     | while IFS= read -r -d '' f; do [[ -e $f || -L $f ]] && printf '%s\0' "$f"; done \
-     | xargs -0 -r cp -a --parents -t "$work")
-else
-  (cd "$repo" && tar --exclude=./node_modules --exclude=./build --exclude=./dist \
-       --exclude=./prebuilds --exclude=./.cache --exclude=./.git -cf - .) \
-    | tar -xf - -C "$work"
-fi
+copy_sources "$repo" "$work"
 [[ -f $work/package.json ]] || die "copy into $work failed (no package.json)"
 rm -rf "$work/node_modules" "$work/build" "$work/dist" "$work/prebuilds"
 ln -s "$repo/node_modules" "$work/node_modules"
