@@ -36,10 +36,17 @@ export interface NativeStats {
 }
 
 export interface FiberBinding {
-  /** reportUncaught: an error escaping the fiber's entry goes to Node's uncaught-exception handling. */
-  create(stackSize: number, reportUncaught?: boolean): FiberHandle;
+  /**
+   * A fiber that will start in the entry function (setEntry) with `state`; reportUncaught: an
+   * error escaping the entry goes to Node's uncaught-exception handling.
+   */
+  create(stackSize: number, reportUncaught: boolean, state: object): FiberHandle;
   /** Runs the fiber until control comes back: true when the fiber's entry returned. */
-  resume(handle: FiberHandle, entry?: () => void): boolean;
+  resume(handle: FiberHandle): boolean;
+  /** The function every fiber starts in, called with the state given to create(). */
+  setEntry(entry: (state: unknown) => void): void;
+  /** The states of the fibers started and not finished. */
+  liveStates(): unknown[];
   /** Parks the running fiber; hands control to its resumer, or to the parked fiber `next` in its place. */
   suspend(next?: FiberHandle): void;
   stats(): NativeStats;

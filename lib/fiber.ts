@@ -122,9 +122,6 @@ function checkStackSize(size: unknown): number {
   return Math.floor(size);
 }
 
-/** Fibers started and not finished (they are parked, or up the running chain). */
-const unfinished = new Set<FiberState>();
-
 /** A stand-in Fiber for a state whose Fiber object is gone (Fiber.current while it unwinds). */
 function holderOf(s: FiberState): Fiber {
   const holder = Object.create(FiberImpl.prototype) as Fiber;
@@ -150,7 +147,9 @@ const orphans = new FinalizationRegistry<FiberState>((s) => {
 // that exits with process.exit() from a fiber unwinds all but the fibers on
 // the running chain). Whatever escapes has nobody to go to and is printed.
 process.on('exit', () => {
-  for (const s of unfinished) {
+  // The native core lists the fibers started and not finished (parked, or up
+  // the running chain).
+  for (const s of binding.liveStates() as FiberState[]) {
     if (!s.started || !s.yielding) continue;
     const outcome = unwind(holderOf(s), s);
     if (outcome.isError) {
@@ -160,16 +159,8 @@ process.on('exit', () => {
   }
 });
 
-/**
- * The fiber being started: the native core calls fiberEntry on the new
- * fiber's stack at once, and it takes its state from here (one entry
- * function for every fiber, rather than a closure each).
- */
-let starting: FiberState | null = null;
-
-function fiberEntry(): void {
-  const s = starting!;
-  starting = null;
+/** Where every fiber starts: the native core calls it on the fiber's own stack with its state. */
+function fiberEntry(s: FiberState): void {
   s.asyncBase = asyncStack.depth();
   if (s.reportUncaught) {
     try {
@@ -201,7 +192,6 @@ function finishState(s: FiberState): void {
   s.zombie = null;
   if (s.watched) {
     orphans.unregister(s);
-    unfinished.delete(s);
     s.watched = false;
   }
   // Ending a hand-over chain: give the isolate's thread back the async
@@ -212,13 +202,7 @@ function finishState(s: FiberState): void {
 }
 
 /** Moves control into `fiber` until it yields or finishes; returns its outcome. */
-/** Starts `s`'s fiber on the native core (inside its async scope, so nothing runs between). */
-function startNative(s: FiberState): void {
-  starting = s;
-  binding.resume(s.handle!, fiberEntry);
-}
-
-function switchInto(fiber: Fiber, s: FiberState, first = false): void {
+function switchInto(fiber: Fiber, s: FiberState): void {
   const prev = current;
   const prevState = currentState;
   const prevChain = chainResource;
@@ -227,18 +211,16 @@ function switchInto(fiber: Fiber, s: FiberState, first = false): void {
   s.rootResumed = prev === undefined;
   if (s.rootResumed) chainResource = s.resource;
   try {
-    if (first) s.resource.runInAsyncScope(startNative, null, s);
-    else s.resource.runInAsyncScope(binding.resume, binding, s.handle);
+    s.resource.runInAsyncScope(binding.resume, binding, s.handle);
   } finally {
     current = prev;
     currentState = prevState;
     chainResource = prevChain;
   }
   if (s.started && !s.watched) {
-    // Parked fibers are watched for their Fiber object being dropped and
-    // kept for unwinding at exit (finishState undoes both).
+    // Parked fibers are watched for their Fiber object being dropped
+    // (finishState undoes it).
     orphans.register(fiber as object, s, s);
-    unfinished.add(s);
     s.watched = true;
   }
 }
@@ -254,14 +236,13 @@ function takeResult(s: FiberState): unknown {
 }
 
 function start(fiber: Fiber, s: FiberState, value: unknown): void {
-  if (s.handle === null) s.handle = binding.create(s.stackSize, s.reportUncaught);
+  if (s.handle === null) s.handle = binding.create(s.stackSize, s.reportUncaught, s);
   s.started = true;
   s.value = value;
   s.isError = false;
   try {
-    switchInto(fiber, s, true);
+    switchInto(fiber, s);
   } catch (err) {
-    starting = null;
     // The native core could not start it (thread limit): it never ran.
     if (s.started && !s.yielding) s.started = false;
     throw err;
@@ -425,6 +406,8 @@ function fiberYield(value?: unknown): unknown {
   s.yielding = false;
   return takeResult(s);
 }
+
+binding.setEntry(fiberEntry as (state: unknown) => void);
 
 Object.defineProperties(FiberImpl, {
   yield: { writable: true, configurable: true, value: fiberYield },

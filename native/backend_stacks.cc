@@ -39,6 +39,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <new>
 
 namespace fibernet {
 
@@ -55,6 +56,13 @@ constexpr size_t kMaxSlotsPerSlab = 256;
 constexpr size_t kSlabBytes = 256u << 20;
 
 struct Slab;
+
+// Where a stack's memory came from: a mapping of its own (slab null, with a
+// hardware guard page) or a slot of a slab.
+struct Memory {
+  char* base = nullptr;  // lowest address (the guard page)
+  Slab* slab = nullptr;
+};
 
 struct StackRunner : Runner {
   void* sp = nullptr;     // saved stack pointer while it does not run
@@ -99,23 +107,29 @@ class StacksBackend : public Backend {
 
   Runner* NewRunner(size_t stack_size, RunnerError* error) override {
     size_t length = RoundUp(stack_size + kNativeHeadroom) + kPageSize;  // + the guard page
-    StackRunner* r = new StackRunner();
-    const char* failed = guarded_ < guard_budget_ ? MapGuarded(r, length) : TakeSlot(r, length);
+    Memory memory;
+    const char* failed = guarded_ < guard_budget_ ? MapGuarded(length, &memory) : TakeSlot(length, &memory);
     if (failed != nullptr) {
       int err = errno;
-      delete r;
       error->code = "ERR_FIBER_STACK_LIMIT";
       error->message = std::string("cannot map a stack for a fiber (") + failed + ": " + strerror(err) + ") with " +
                        std::to_string(root_.inst->runners_alive) +
                        " fiber stacks alive; memory, the address space (ulimit -v) or vm.max_map_count is exhausted";
       return nullptr;
     }
+    // The runner's record lives at the top of its own stack, in the page
+    // every fiber touches anyway: one allocation less per fiber.
+    uintptr_t top = reinterpret_cast<uintptr_t>(memory.base) + length;
+    uintptr_t record = (top - sizeof(StackRunner)) & ~static_cast<uintptr_t>(15);
+    StackRunner* r = new (reinterpret_cast<void*>(record)) StackRunner();
     r->inst = root_.inst;
+    r->base = memory.base;
+    r->slab = memory.slab;
     r->stack_size = stack_size;
     r->length = length;
-    r->stack_top = reinterpret_cast<uintptr_t>(r->base) + length;
-    r->limit = r->stack_top - stack_size;
-    r->sp = PrepareStack(r->stack_top, &StacksBackend::Entry, r);
+    r->stack_top = top;
+    r->limit = top - stack_size;
+    r->sp = PrepareStack(record, &StacksBackend::Entry, r);
     return r;
   }
 
@@ -146,8 +160,10 @@ class StacksBackend : public Backend {
       root_.inst->isolate->DiscardThreadSpecificMetadata();
       *thread_id_slot_ = own;
     }
-    Unmap(r);
-    delete r;
+    Memory memory{r->base, r->slab};
+    size_t length = r->length;
+    r->~StackRunner();  // it lives on the memory given back next
+    Unmap(memory, length);
   }
 
   void Close() override {
@@ -176,7 +192,7 @@ class StacksBackend : public Backend {
     return max_maps > 32768 ? (max_maps - 32768) / 2 : 0;
   }
 
-  const char* MapGuarded(StackRunner* r, size_t length) {
+  const char* MapGuarded(size_t length, Memory* out) {
     void* m = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) return "mmap";
     if (mprotect(m, kPageSize, PROT_NONE) != 0) {
@@ -185,12 +201,13 @@ class StacksBackend : public Backend {
       errno = err;
       return "mprotect of the guard page";
     }
-    r->base = static_cast<char*>(m);
+    out->base = static_cast<char*>(m);
+    out->slab = nullptr;
     guarded_++;
     return nullptr;
   }
 
-  const char* TakeSlot(StackRunner* r, size_t length) {
+  const char* TakeSlot(size_t length, Memory* out) {
     std::vector<Slab*>& slabs = slabs_[length];
     Slab* slab = nullptr;
     for (Slab* s : slabs) {
@@ -226,24 +243,24 @@ class StacksBackend : public Backend {
       for (size_t i = slots; i-- > 0;) slab->free_slots.push_back(slab->map + kPageSize + i * length);
       slabs.push_back(slab);
     }
-    r->base = slab->free_slots.back();
+    out->base = slab->free_slots.back();
+    out->slab = slab;
     slab->free_slots.pop_back();
     slab->used++;
-    r->slab = slab;
     return nullptr;
   }
 
-  void Unmap(StackRunner* r) {
-    if (r->slab == nullptr) {
-      munmap(r->base, r->length);
+  void Unmap(Memory memory, size_t length) {
+    if (memory.slab == nullptr) {
+      munmap(memory.base, length);
       guarded_--;
       return;
     }
     // The slot's pages go back to the system; the mapping stays, so freeing
     // stacks never splits it into more mappings.
-    madvise(r->base, r->length, MADV_DONTNEED);
-    Slab* slab = r->slab;
-    slab->free_slots.push_back(r->base);
+    madvise(memory.base, length, MADV_DONTNEED);
+    Slab* slab = memory.slab;
+    slab->free_slots.push_back(memory.base);
     if (--slab->used == 0) {
       std::vector<Slab*>& slabs = slabs_[slab->slot_length];
       for (size_t i = 0; i < slabs.size(); i++) {

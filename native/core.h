@@ -81,6 +81,7 @@ struct Instance {
   v8::Isolate* isolate = nullptr;
   v8::Global<v8::Context> context;
   v8::Global<v8::ObjectTemplate> handle_template;
+  v8::Global<v8::Function> entry;  // what every fiber starts in (lib/fiber.ts)
   Backend* backend = nullptr;
   std::string backend_reason;  // why this backend: forced, proved, or the failed check
   Fiber* current = nullptr;    // null while the isolate's own thread runs

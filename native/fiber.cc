@@ -40,10 +40,10 @@ using v8::Value;
 
 namespace {
 
-// A fiber's JavaScript handle: the Fiber struct, and its entry function
-// until the fiber starts.
+// A fiber's JavaScript handle: the Fiber struct, and the state lib/fiber.ts
+// keeps for it (what the entry function is called with).
 constexpr int kFiberField = 0;
-constexpr int kEntryField = 1;
+constexpr int kStateField = 1;
 constexpr int kHandleFields = 2;
 
 void LinkLive(Fiber* f) {
@@ -75,15 +75,14 @@ void RunFiber(Runner* r, Fiber* f) {
   HandleScope handle_scope(isolate);
   Local<Context> context = inst->context.Get(isolate);
   Context::Scope context_scope(context);
-  // The entry waits in the handle's second internal field (cheaper than a
-  // Global per fiber); the resumer keeps the handle alive meanwhile.
-  Local<Object> handle = f->handle.Get(isolate);
-  Local<Function> entry = handle->GetInternalField(kEntryField).As<Value>().As<Function>();
-  handle->SetInternalField(kEntryField, v8::Undefined(isolate));
+  // One entry function for every fiber, called with the fiber's state; the
+  // resumer keeps the handle alive meanwhile.
+  Local<Function> entry = inst->entry.Get(isolate);
+  Local<Value> state = f->handle.Get(isolate)->GetInternalField(kStateField).As<Value>();
   TryCatch try_catch(isolate);
   // The entry function catches everything the fiber throws; only termination
   // gets through, and it must reach whoever resumed us.
-  v8::MaybeLocal<Value> ignored = entry->Call(context, context->Global(), 0, nullptr);
+  v8::MaybeLocal<Value> ignored = entry->Call(context, context->Global(), 1, &state);
   (void)ignored;
   if (try_catch.HasTerminated()) {
     f->terminated = true;
@@ -206,7 +205,7 @@ void OnHandleCollected(const v8::WeakCallbackInfo<Fiber>& info) {
   if (f->runner == nullptr) delete f;
 }
 
-// create(stackSize, reportUncaught) -> handle
+// create(stackSize, reportUncaught, state) -> handle
 void Create(const FunctionCallbackInfo<Value>& args) {
   Instance* inst = InstanceOf(args);
   Isolate* isolate = args.GetIsolate();
@@ -220,12 +219,13 @@ void Create(const FunctionCallbackInfo<Value>& args) {
   f->stack_size = stack_size;
   f->report_uncaught = args[1]->IsTrue();
   obj->SetAlignedPointerInInternalField(kFiberField, f);
+  obj->SetInternalField(kStateField, args[2]);
   f->handle.Reset(isolate, obj);
   f->handle.SetWeak(f, OnHandleCollected, v8::WeakCallbackType::kParameter);
   args.GetReturnValue().Set(obj);
 }
 
-// resume(handle, entry?) -> true when the fiber finished, false when it suspended
+// resume(handle) -> true when the fiber finished, false when it suspended
 void Resume(const FunctionCallbackInfo<Value>& args) {
   Instance* inst = InstanceOf(args);
   Isolate* isolate = args.GetIsolate();
@@ -233,14 +233,13 @@ void Resume(const FunctionCallbackInfo<Value>& args) {
   if (f == nullptr) return ThrowTypeError(isolate, "resume() expects a fiber handle");
   if (inst->closing) return ThrowTypeError(isolate, "the fiber core is shutting down");
   if (f->runner == nullptr) {
-    if (!args[1]->IsFunction()) return ThrowTypeError(isolate, "a fiber's first resume needs its entry function");
+    if (inst->entry.IsEmpty()) return ThrowTypeError(isolate, "setEntry() must be called before a fiber starts");
     RunnerError error;
     Runner* r = AcquireRunner(inst, f->stack_size, &error);
     if (r == nullptr) {
       isolate->ThrowException(ErrorWithCode(isolate, error.message, error.code));
       return;
     }
-    args[0].As<Object>()->SetInternalField(kEntryField, args[1]);
     f->runner = r;
     r->fiber = f;
     LinkLive(f);
@@ -322,6 +321,7 @@ void Teardown(void* arg) {
   inst->backend->Close();
   inst->context.Reset();
   inst->handle_template.Reset();
+  inst->entry.Reset();
   // Fiber structs still referenced by JS handles are freed by their weak
   // callbacks or with the process; the instance must outlive them.
 }
@@ -360,6 +360,28 @@ void SetPoolSize(const FunctionCallbackInfo<Value>& args) {
     inst->pool.pop_back();
     RetireRunner(inst, r);
   }
+}
+
+// setEntry(fn): the function every fiber starts in, called with its state.
+void SetEntry(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  if (!args[0]->IsFunction()) return ThrowTypeError(args.GetIsolate(), "setEntry expects a function");
+  inst->entry.Reset(args.GetIsolate(), args[0].As<Function>());
+}
+
+// liveStates() -> the states of the fibers started and not finished (for
+// unwinding them at exit), most recently started first.
+void LiveStates(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  Isolate* isolate = args.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  Local<v8::Array> out = v8::Array::New(isolate, static_cast<int>(inst->fibers_live));
+  uint32_t i = 0;
+  for (Fiber* f = inst->live; f != nullptr; f = f->next_live) {
+    if (f->handle.IsEmpty()) continue;
+    out->Set(context, i++, f->handle.Get(isolate)->GetInternalField(kStateField).As<Value>()).Check();
+  }
+  args.GetReturnValue().Set(out);
 }
 
 // setRootStackBudget(bytes): the JavaScript stack budget of the isolate's own
@@ -468,6 +490,8 @@ void InitFiber(Local<Object> exports, Local<Context> context) {
   SetMethod(isolate, context, exports, "stats", GetStats, data);
   SetMethod(isolate, context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(isolate, context, exports, "setRootStackBudget", SetRootStackBudgetBinding, data);
+  SetMethod(isolate, context, exports, "setEntry", SetEntry, data);
+  SetMethod(isolate, context, exports, "liveStates", LiveStates, data);
   if (const char* hooks = getenv("FIBERNET_TEST_HOOKS"); hooks != nullptr && strcmp(hooks, "1") == 0) {
     SetMethod(isolate, context, exports, "overflowNativeStack", OverflowNativeStack, data);
   }
