@@ -202,6 +202,15 @@ function finishState(s: FiberState): void {
 }
 
 /** Moves control into `fiber` until it yields or finishes; returns its outcome. */
+/** The handle resumeNative resumes (a module slot: no arguments to spread through runInAsyncScope). */
+let resuming: FiberHandle | null = null;
+
+function resumeNative(): void {
+  const handle = resuming!;
+  resuming = null;
+  binding.resume(handle);
+}
+
 function switchInto(fiber: Fiber, s: FiberState): void {
   const prev = current;
   const prevState = currentState;
@@ -211,7 +220,8 @@ function switchInto(fiber: Fiber, s: FiberState): void {
   s.rootResumed = prev === undefined;
   if (s.rootResumed) chainResource = s.resource;
   try {
-    s.resource.runInAsyncScope(binding.resume, binding, s.handle);
+    resuming = s.handle;
+    s.resource.runInAsyncScope(resumeNative);
   } finally {
     current = prev;
     currentState = prevState;

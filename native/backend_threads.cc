@@ -155,6 +155,19 @@ class ThreadsBackend : public Backend {
     HandOff(target, self);
   }
 
+  void AfterResume() override {
+#if V8_MAJOR_VERSION < 12
+    // V8 11 (Node 20) records the stack the collector scans when a thread
+    // enters the isolate, and the fiber we ran entered last, on its own
+    // thread: enter again so it is this thread's stack (otherwise a GC here
+    // scans another thread's range and crashes). The entry stack is LIFO, so
+    // ours is on top again. (The stacks backend re-records it at every switch.)
+    Isolate* isolate = root_.inst->isolate;
+    isolate->Exit();
+    isolate->Enter();
+#endif
+  }
+
   // The worker holds the lock between fibers, so it must run once more to
   // give it up; this waits until it has.
   void Retire(Runner* from, Runner* idle) override {

@@ -69,6 +69,8 @@ class Backend {
   // something transfers back to `from`. The caller holds the isolate's lock
   // (as `from`) on entry and again on return.
   virtual void Transfer(Runner* from, Runner* to) = 0;
+  // Called on a resumer once the fiber it resumed gave control back.
+  virtual void AfterResume() {}
   // Ends an idle runner (no fiber on it), called from the running context.
   virtual void Retire(Runner* from, Runner* idle) = 0;
   // Backend-specific counters for stats(): guarded stacks (0 for threads).

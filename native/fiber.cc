@@ -132,14 +132,7 @@ void SwitchInto(Instance* inst, Fiber* f) {
   f->caller = self;
   inst->current = f;
   inst->backend->Transfer(inst->RunnerOf(self), f->runner);
-#if V8_MAJOR_VERSION < 12
-  // V8 11 (Node 20) records the stack the collector scans when a thread
-  // enters the isolate, and the fiber we ran entered last: enter again so it
-  // is this thread's stack (otherwise a GC here scans another thread's range
-  // and crashes). The entry stack is LIFO, so ours is on top again.
-  inst->isolate->Exit();
-  inst->isolate->Enter();
-#endif
+  inst->backend->AfterResume();
   inst->current = self;
 }
 
