@@ -76,6 +76,12 @@ interface Entry {
   fn: (() => void) | null;
 }
 
+/**
+ * Where a fiber's Party is kept: a field on the Fiber itself (there is one
+ * Hub per thread), not a WeakMap, whose entries every scavenge must revisit.
+ */
+const kParty = Symbol('fibernet.party');
+
 /** The class of setImmediate's handles (Node does not export it). */
 const Immediate = (() => {
   const handle = setImmediate(() => {});
@@ -108,7 +114,6 @@ export class Hub {
   private draining = false;
   /** True while the root is inside a native loop turn. */
   private inLoopTurn = false;
-  private readonly parties = new WeakMap<object, Party>();
   /** @internal */
   readonly root = new Party(null);
 
@@ -177,17 +182,18 @@ export class Hub {
 
   /** @internal */
   partyOf(fiber: Fiber): Party {
-    let p = this.parties.get(fiber);
+    const holder = fiber as unknown as { [kParty]?: Party };
+    let p = holder[kParty];
     if (p === undefined) {
       p = new Party(fiber);
-      this.parties.set(fiber, p);
+      holder[kParty] = p;
     }
     return p;
   }
 
   /** @internal The party of a fiber, if it has one. */
   findParty(fiber: Fiber): Party | undefined {
-    return this.parties.get(fiber);
+    return (fiber as unknown as { [kParty]?: Party })[kParty];
   }
 
   /** @internal Whether the main thread may block here (it is the root at a script's top level). */
