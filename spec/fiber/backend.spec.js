@@ -111,24 +111,17 @@ describe('Fiber backends', () => {
       expect(res.trace).to.equal(expectedTrace);
     });
 
-    it('FIBERNET_BACKEND=threads forces the thread backend, and says so', () => {
-      const res = runReport({ FIBERNET_BACKEND: 'threads' });
-      expect(res.stderr).to.equal('');
-      expect(res.status).to.equal(0);
-      expect(res.chosen.backend).to.equal('threads');
-      expect(res.chosen.backendReason).to.contain('FIBERNET_BACKEND');
-      expect(res.trace).to.equal(expectedTrace);
-    });
-
-    it('FIBERNET_BACKEND=stacks forces the stack backend, and says so', function () {
-      if (!stacksSupported) this.skip();
-      const res = runReport({ FIBERNET_BACKEND: 'stacks' });
-      expect(res.stderr).to.equal('');
-      expect(res.status).to.equal(0);
-      expect(res.chosen.backend).to.equal('stacks');
-      expect(res.chosen.backendReason).to.contain('FIBERNET_BACKEND');
-      expect(res.trace).to.equal(expectedTrace);
-    });
+    for (const backend of ['threads', 'stacks']) {
+      it(`FIBERNET_BACKEND=${backend} forces the ${backend} backend, and says so`, function () {
+        if (backend === 'stacks' && !stacksSupported) this.skip();
+        const res = runReport({ FIBERNET_BACKEND: backend });
+        expect(res.stderr).to.equal('');
+        expect(res.status).to.equal(0);
+        expect(res.chosen.backend).to.equal(backend);
+        expect(res.chosen.backendReason).to.contain('FIBERNET_BACKEND');
+        expect(res.trace).to.equal(expectedTrace);
+      });
+    }
 
     it('runs, yields, nests, throws and blocks the same way on both backends', function () {
       if (!stacksSupported) this.skip();
