@@ -144,14 +144,14 @@ function load(port: number, conns: number, size: number, ms: number): void {
 
 // ------------------------------------------------------------------ driver
 
-interface Started {
+export interface Started {
   port: number;
   child: ChildProcess;
   /** What a fibernet server said about its backend. */
   backend?: BackendInfo;
 }
 
-interface Server {
+export interface Server {
   name: string;
   /** The fibernet backend the column is labelled with. */
   backend?: Backend;
@@ -200,7 +200,7 @@ function findGeventPython(): string | null {
   return null;
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
@@ -208,12 +208,12 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const quick = argv.includes('--quick') || process.env.FIBERNET_BENCH_QUICK === '1';
-  const notes = new Notes();
-  const ms = quick ? 700 : 1500;
-  const sizes = [64, 4096];
-  const connCounts = quick ? [100, 1000] : [1, 100, 1000];
+/**
+ * The echo servers every network benchmark compares: fibernet on each backend
+ * (accept loop + a greenlet per connection), plain Node, and gevent's
+ * StreamServer when python3-gevent is installed.
+ */
+export function echoServers(): Server[] {
   const servers: Server[] = [
     { name: 'fibernet', backend: 'stacks', start: () => startChild(process.execPath, [__filename, 'server', 'fibernet'], backendEnv('stacks')) },
     { name: 'threads', backend: 'threads', start: () => startChild(process.execPath, [__filename, 'server', 'fibernet'], backendEnv('threads')) },
@@ -225,6 +225,16 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   } else {
     servers.push({ name: 'gevent', start: () => startChild(py, ['-c', GEVENT_SERVER]) });
   }
+  return servers;
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const quick = argv.includes('--quick') || process.env.FIBERNET_BENCH_QUICK === '1';
+  const notes = new Notes();
+  const ms = quick ? 700 : 1500;
+  const sizes = [64, 4096];
+  const connCounts = quick ? [100, 1000] : [1, 100, 1000];
+  const servers = echoServers();
   const results = new Map<string, number>();
   const marks = new Map<string, string>();
   for (const server of servers) {

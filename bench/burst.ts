@@ -1,0 +1,170 @@
+// Accept-burst benchmark: how fast each echo server (bench/echo.ts) takes a
+// burst of new connections, each sending one byte and waiting for it back.
+//
+//   node dist/bench/burst.js                       the table
+//   node dist/bench/burst.js client <port> <n> <rate> <timeoutMs>
+//        opens <n> connections (all at once when <rate> is 0, else <rate> per
+//        second), prints JSON: how many were served, how long until the last
+//        one was, and how many failed or were never answered.
+//
+// Each server first serves a warm-up burst of 1,000 connections (closed again),
+// so the measured one meets code that has been compiled, as in a server that
+// has been running.
+//
+// A connection the server never accepts still looks connected to the client
+// (the kernel completes the handshake into the listen queue); when that queue
+// overflows the kernel drops the handshake, and such a client waits until the
+// timeout: those count as "not served".
+import * as net from 'net';
+import { spawn as spawnChild } from 'child_process';
+import { echoServers, stop } from './echo';
+import { checkBackend, columnName, Notes, table, heading, quick } from './report';
+
+const HOST = '127.0.0.1';
+
+interface BurstResult {
+  served: number;
+  failed: number;
+  msToLast: number;
+}
+
+/** Opens `n` connections at once, each echoing one byte, then closes them all. */
+function warmUp(port: number, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    let left = n;
+    const sockets: net.Socket[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = net.connect(port, HOST, () => s.write('x'));
+      sockets.push(s);
+      const done = () => {
+        if (--left === 0) {
+          for (const t of sockets) t.destroy();
+          setTimeout(resolve, 300);
+        }
+      };
+      s.once('data', done);
+      s.once('error', done);
+    }
+  });
+}
+
+async function client(port: number, n: number, rate: number, timeoutMs: number): Promise<void> {
+  await warmUp(port, 1000);
+  const t0 = process.hrtime.bigint();
+  let served = 0;
+  let failed = 0;
+  let last = 0;
+  const sockets: net.Socket[] = [];
+  const finish = () => {
+    process.stdout.write(`${JSON.stringify({ served, failed, msToLast: last } satisfies BurstResult)}\n`);
+    for (const s of sockets) s.destroy();
+    process.exit(0);
+  };
+  const timer = setTimeout(finish, timeoutMs);
+  const open = () => {
+    const s = net.connect(port, HOST);
+    sockets.push(s);
+    let done = false;
+    s.on('connect', () => s.write('x'));
+    s.once('data', () => {
+      done = true;
+      served++;
+      last = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (served + failed === n) {
+        clearTimeout(timer);
+        finish();
+      }
+    });
+    s.on('error', () => {
+      if (done) return;
+      done = true;
+      failed++;
+      if (served + failed === n) {
+        clearTimeout(timer);
+        finish();
+      }
+    });
+  };
+  if (rate === 0) {
+    for (let i = 0; i < n; i++) open();
+    return;
+  }
+  // Paced: every millisecond, open as many as the rate allows so far.
+  let opened = 0;
+  const pace = setInterval(() => {
+    const due = Math.min(n, Math.floor((Number(process.hrtime.bigint() - t0) / 1e9) * rate));
+    while (opened < due) {
+      open();
+      opened++;
+    }
+    if (opened === n) clearInterval(pace);
+  }, 1);
+}
+
+function runClient(port: number, n: number, rate: number, timeoutMs: number): Promise<BurstResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnChild(process.execPath, [__filename, 'client', String(port), String(n), String(rate), String(timeoutMs)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      try {
+        resolve(JSON.parse(out) as BurstResult);
+      } catch {
+        reject(new Error(`burst client exited with ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+export async function main(): Promise<void> {
+  console.log(heading('accept burst'));
+  const n = quick() ? 2000 : 5000;
+  const timeoutMs = quick() ? 10000 : 30000;
+  const cases: Array<{ label: string; rate: number }> = [
+    { label: `${n} connections at once`, rate: 0 },
+    { label: `${n} connections at 8,000/s`, rate: 8000 },
+  ];
+  const notes = new Notes();
+  const servers = echoServers();
+  const results = new Map<string, BurstResult>();
+  const marks = new Map<string, string>();
+  for (const server of servers) {
+    for (const c of cases) {
+      // A fresh server per case: the second must not start with the first's sockets.
+      const { port, child, backend } = await server.start();
+      if (server.backend) marks.set(server.name, [...new Set(checkBackend(server.backend, backend ?? {}, notes))].join(''));
+      try {
+        results.set(`${server.name}/${c.rate}`, await runClient(port, n, c.rate, timeoutMs));
+      } finally {
+        await stop(child);
+      }
+    }
+  }
+  const names = servers.map((s) => s.name);
+  const header = names.map((name) => (name === 'fibernet' ? columnName('stacks') : name === 'threads' ? columnName('threads') : name));
+  const rows: string[][] = [['case', ...header.map((h) => `${h}: served, ms to last`), 'stacks / node (time)']];
+  for (const c of cases) {
+    const cell = (name: string) => {
+      const r = results.get(`${name}/${c.rate}`);
+      return r === undefined ? '-' : `${r.served}/${n}${r.failed ? ` (${r.failed} failed)` : ''}, ${Math.round(r.msToLast)} ms${marks.get(name) ?? ''}`;
+    };
+    const f = results.get(`fibernet/${c.rate}`);
+    const nd = results.get(`node/${c.rate}`);
+    const ratio = f && nd && f.served === n && nd.served === n ? (f.msToLast / nd.msToLast).toFixed(2) : '-';
+    rows.push([c.label, ...names.map(cell), ratio]);
+  }
+  console.log(table(rows));
+  notes.print();
+}
+
+if (require.main === module) {
+  const [role, ...rest] = process.argv.slice(2);
+  if (role === 'client') void client(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]));
+  else
+    main().catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
