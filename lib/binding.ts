@@ -37,16 +37,14 @@ export interface NativeStats {
 
 export interface FiberBinding {
   /**
-   * A fiber that will start in the entry function (setEntry) with `state`; reportUncaught: an
-   * error escaping the entry goes to Node's uncaught-exception handling.
+   * A fiber that will start in `entry(state)`; reportUncaught: an error escaping the entry goes
+   * to Node's uncaught-exception handling.
    */
-  create(stackSize: number, reportUncaught: boolean, state: object): FiberHandle;
+  create(stackSize: number, reportUncaught: boolean, state: object, entry: (state: never) => void): FiberHandle;
   /** Runs the fiber until control comes back: true when the fiber's entry returned. */
   resume(handle: FiberHandle): boolean;
-  /** The function every fiber starts in, called with the state given to create(). */
-  setEntry(entry: (state: unknown) => void): void;
-  /** The states of the fibers started and not finished. */
-  liveStates(): unknown[];
+  /** The states of the fibers started with `entry` and not finished. */
+  liveStates(entry: (state: never) => void): unknown[];
   /** Parks the running fiber; hands control to its resumer, or to the parked fiber `next` in its place. */
   suspend(next?: FiberHandle): void;
   stats(): NativeStats;
@@ -61,11 +59,42 @@ export interface FiberBinding {
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const load = require('node-gyp-build') as (dir: string) => FiberBinding;
 
-const loaded = load(path.join(__dirname, '..', '..'));
-if (loaded.loadError !== undefined) throw loaded.loadError;
-loaded.setRootStackBudget(rootStackBudget());
+/**
+ * One fiber core per thread: two cores in one isolate would each believe they
+ * know which stack runs and switch V8 into the wrong one. A second copy of
+ * fibernet (npm duplication, a test runner's module registry) uses the core
+ * the first one loaded, when their native interfaces match, and refuses to
+ * load otherwise. `process` is per thread (a Worker has its own).
+ */
+const CORE_VERSION = 2;
+const coreKey = Symbol.for('fibernet.core');
+interface SharedCore {
+  version: number;
+  binding: FiberBinding;
+  where: string;
+}
 
-export const binding: FiberBinding = loaded;
+function loadCore(): FiberBinding {
+  const holder = process as unknown as { [coreKey]?: SharedCore };
+  const where = path.join(__dirname, '..', '..');
+  const existing = holder[coreKey];
+  if (existing !== undefined) {
+    if (existing.version === CORE_VERSION) return existing.binding;
+    const err = new Error(
+      `another copy of fibernet (${existing.where}) already runs fibers on this thread, with a different native ` +
+        `interface than this one (${where}); two fiber cores cannot share a thread: keep one copy (npm dedupe)`,
+    ) as Error & { code: string };
+    err.code = 'ERR_FIBERNET_DUPLICATE';
+    throw err;
+  }
+  const loaded = load(where);
+  if (loaded.loadError !== undefined) throw loaded.loadError;
+  loaded.setRootStackBudget(rootStackBudget());
+  Object.defineProperty(holder, coreKey, { value: { version: CORE_VERSION, binding: loaded, where } });
+  return loaded;
+}
+
+export const binding: FiberBinding = loadCore();
 
 /**
  * The JavaScript stack budget V8 gave this thread: --stack-size KB below the

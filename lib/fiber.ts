@@ -51,6 +51,7 @@ const kState = Symbol('fibernet.fiberState');
 
 const DEFAULT_STACK_SIZE = 1024 * 1024;
 const MIN_STACK_SIZE = 64 * 1024;
+const MAX_STACK_SIZE = 1024 * 1024 * 1024;
 let defaultStackSize = DEFAULT_STACK_SIZE;
 
 /** The running fiber, and its state (kept apart so parked frames never hold the Fiber). */
@@ -119,6 +120,7 @@ function checkStackSize(size: unknown): number {
     throw new TypeError(`stackSize must be a number of bytes, got ${typeof size}`);
   }
   if (size < MIN_STACK_SIZE) throw new RangeError(`stackSize must be at least ${MIN_STACK_SIZE} bytes, got ${size}`);
+  if (size > MAX_STACK_SIZE) throw new RangeError(`stackSize must be at most ${MAX_STACK_SIZE} bytes (1 GiB), got ${size}`);
   return Math.floor(size);
 }
 
@@ -149,7 +151,7 @@ const orphans = new FinalizationRegistry<FiberState>((s) => {
 process.on('exit', () => {
   // The native core lists the fibers started and not finished (parked, or up
   // the running chain).
-  for (const s of binding.liveStates() as FiberState[]) {
+  for (const s of binding.liveStates(fiberEntry) as FiberState[]) {
     if (!s.started || !s.yielding) continue;
     const outcome = unwind(holderOf(s), s);
     if (outcome.isError) {
@@ -202,13 +204,9 @@ function finishState(s: FiberState): void {
 }
 
 /** Moves control into `fiber` until it yields or finishes; returns its outcome. */
-/** The handle resumeNative resumes (a module slot: no arguments to spread through runInAsyncScope). */
-let resuming: FiberHandle | null = null;
-
-function resumeNative(): void {
-  const handle = resuming!;
-  resuming = null;
-  binding.resume(handle);
+/** Resumes the fiber whose handle is `this` (passed as runInAsyncScope's thisArg: no arguments to spread). */
+function resumeNative(this: FiberHandle): void {
+  binding.resume(this);
 }
 
 function switchInto(fiber: Fiber, s: FiberState): void {
@@ -220,8 +218,7 @@ function switchInto(fiber: Fiber, s: FiberState): void {
   s.rootResumed = prev === undefined;
   if (s.rootResumed) chainResource = s.resource;
   try {
-    resuming = s.handle;
-    s.resource.runInAsyncScope(resumeNative);
+    s.resource.runInAsyncScope(resumeNative, s.handle!);
   } finally {
     current = prev;
     currentState = prevState;
@@ -246,7 +243,7 @@ function takeResult(s: FiberState): unknown {
 }
 
 function start(fiber: Fiber, s: FiberState, value: unknown): void {
-  if (s.handle === null) s.handle = binding.create(s.stackSize, s.reportUncaught, s);
+  if (s.handle === null) s.handle = binding.create(s.stackSize, s.reportUncaught, s, fiberEntry);
   s.started = true;
   s.value = value;
   s.isError = false;
@@ -416,8 +413,6 @@ function fiberYield(value?: unknown): unknown {
   s.yielding = false;
   return takeResult(s);
 }
-
-binding.setEntry(fiberEntry as (state: unknown) => void);
 
 Object.defineProperties(FiberImpl, {
   yield: { writable: true, configurable: true, value: fiberYield },

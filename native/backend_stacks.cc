@@ -38,6 +38,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <map>
 #include <new>
 
@@ -103,12 +104,23 @@ class StacksBackend : public Backend {
   Runner* Root() override { return &root_; }
   size_t Guarded() const override { return guarded_; }
 
+  // The mappings max_map_count limits are the process's, shared by every
+  // isolate (the main thread and each Worker): so is the guard budget.
+  static std::atomic<size_t> process_guarded;
+
   void SetRootBudget(size_t bytes) { root_.limit = root_.stack_top - bytes; }
 
   Runner* NewRunner(size_t stack_size, RunnerError* error) override {
     size_t length = RoundUp(stack_size + kNativeHeadroom) + kPageSize;  // + the guard page
     Memory memory;
-    const char* failed = guarded_ < guard_budget_ ? MapGuarded(length, &memory) : TakeSlot(length, &memory);
+    const char* failed;
+    if (process_guarded.fetch_add(1) < guard_budget_) {
+      failed = MapGuarded(length, &memory);
+      if (failed != nullptr) process_guarded.fetch_sub(1);
+    } else {
+      process_guarded.fetch_sub(1);
+      failed = TakeSlot(length, &memory);
+    }
     if (failed != nullptr) {
       int err = errno;
       error->code = "ERR_FIBER_STACK_LIMIT";
@@ -210,9 +222,11 @@ class StacksBackend : public Backend {
   const char* TakeSlot(size_t length, Memory* out) {
     std::vector<Slab*>& slabs = slabs_[length];
     Slab* slab = nullptr;
-    for (Slab* s : slabs) {
-      if (!s->free_slots.empty()) {
-        slab = s;
+    // Newest first: during a burst only the last slab has room, so this stays
+    // O(1) instead of walking thousands of full slabs.
+    for (size_t i = slabs.size(); i-- > 0;) {
+      if (!slabs[i]->free_slots.empty()) {
+        slab = slabs[i];
         break;
       }
     }
@@ -254,6 +268,7 @@ class StacksBackend : public Backend {
     if (memory.slab == nullptr) {
       munmap(memory.base, length);
       guarded_--;
+      process_guarded.fetch_sub(1);
       return;
     }
     // The slot's pages go back to the system; the mapping stays, so freeing
@@ -325,6 +340,7 @@ class StacksBackend : public Backend {
     // The top-level Locker is gone: V8 freed this "thread"'s state and the
     // lock is free. Continue the context that retired us; never resumed.
     StackRunner* to = r->quit_to;
+    if (r->slab != nullptr) CheckSoftGuard(r);
     self->Aim(to);
     void* unused;
     fibernet_stack_switch(&unused, to->sp);
@@ -336,10 +352,12 @@ class StacksBackend : public Backend {
   void** stack_start_slot_ = nullptr;
   StackRunner root_;
   size_t guard_budget_ = 0;
-  size_t guarded_ = 0;
+  size_t guarded_ = 0;  // this isolate's
   std::map<size_t, std::vector<Slab*>> slabs_;  // by slot length
   bool leaked_ = false;
 };
+
+std::atomic<size_t> StacksBackend::process_guarded{0};
 
 }  // namespace
 

@@ -21,6 +21,7 @@ struct Fiber;
 // same margin.
 constexpr size_t kNativeHeadroom = 192 * 1024;
 constexpr size_t kMinStackSize = 64 * 1024;
+constexpr size_t kMaxStackSize = size_t{1} << 30;  // lib/fiber.ts refuses more, with a RangeError
 constexpr size_t kPageSize = 4096;
 
 // Where fibers run: an OS thread of its own (threads backend) or an mmap'd
@@ -83,7 +84,8 @@ struct Instance {
   v8::Isolate* isolate = nullptr;
   v8::Global<v8::Context> context;
   v8::Global<v8::ObjectTemplate> handle_template;
-  v8::Global<v8::Function> entry;  // what every fiber starts in (lib/fiber.ts)
+  v8::Global<v8::Value> stashed_data;  // the embedder data held during a GC (fiber.cc)
+  int stashed_depth = 0;
   Backend* backend = nullptr;
   std::string backend_reason;  // why this backend: forced, proved, or the failed check
   Fiber* current = nullptr;    // null while the isolate's own thread runs

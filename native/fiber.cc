@@ -16,6 +16,8 @@
 #include <node_version.h>
 
 #include <cmath>
+#include <mutex>
+#include <unordered_map>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -40,11 +42,22 @@ using v8::Value;
 
 namespace {
 
-// A fiber's JavaScript handle: the Fiber struct, and the state lib/fiber.ts
-// keeps for it (what the entry function is called with).
+// A fiber's JavaScript handle: the Fiber struct, the state lib/fiber.ts keeps
+// for it, the function it starts in (called with that state), and a brand
+// that tells it from other objects with internal fields (Node's own have 2).
 constexpr int kFiberField = 0;
 constexpr int kStateField = 1;
-constexpr int kHandleFields = 2;
+constexpr int kEntryField = 2;
+constexpr int kBrandField = 3;
+constexpr int kHandleFields = 4;
+alignas(8) const char kHandleBrand[8] = "fibernt";
+
+// One fiber core per isolate, however many copies of fibernet (or contexts
+// loading the addon) there are: two cores would each believe they know which
+// stack runs, and switch V8 into the wrong one.
+std::mutex instances_mutex;
+std::unordered_map<Isolate*, Instance*> instances;
+
 
 void LinkLive(Fiber* f) {
   Instance* inst = f->inst;
@@ -75,10 +88,11 @@ void RunFiber(Runner* r, Fiber* f) {
   HandleScope handle_scope(isolate);
   Local<Context> context = inst->context.Get(isolate);
   Context::Scope context_scope(context);
-  // One entry function for every fiber, called with the fiber's state; the
-  // resumer keeps the handle alive meanwhile.
-  Local<Function> entry = inst->entry.Get(isolate);
-  Local<Value> state = f->handle.Get(isolate)->GetInternalField(kStateField).As<Value>();
+  // The entry is called with the fiber's state; the resumer keeps the handle
+  // alive meanwhile.
+  Local<Object> handle = f->handle.Get(isolate);
+  Local<Function> entry = handle->GetInternalField(kEntryField).As<Value>().As<Function>();
+  Local<Value> state = handle->GetInternalField(kStateField).As<Value>();
   TryCatch try_catch(isolate);
   // The entry function catches everything the fiber throws; only termination
   // gets through, and it must reach whoever resumed us.
@@ -175,6 +189,7 @@ Fiber* Unwrap(Local<Value> value) {
   if (!value->IsObject()) return nullptr;
   Local<Object> obj = value.As<Object>();
   if (obj->InternalFieldCount() != kHandleFields) return nullptr;
+  if (obj->GetAlignedPointerFromInternalField(kBrandField) != kHandleBrand) return nullptr;
   return static_cast<Fiber*>(obj->GetAlignedPointerFromInternalField(kFiberField));
 }
 
@@ -198,11 +213,13 @@ void OnHandleCollected(const v8::WeakCallbackInfo<Fiber>& info) {
   if (f->runner == nullptr) delete f;
 }
 
-// create(stackSize, reportUncaught, state) -> handle
+// create(stackSize, reportUncaught, state, entry) -> handle
 void Create(const FunctionCallbackInfo<Value>& args) {
   Instance* inst = InstanceOf(args);
   Isolate* isolate = args.GetIsolate();
+  if (!args[3]->IsFunction()) return ThrowTypeError(isolate, "create() expects the fiber's entry function");
   double requested = args[0]->IsNumber() ? args[0].As<Number>()->Value() : 0;
+  if (!(requested <= static_cast<double>(kMaxStackSize))) return ThrowTypeError(isolate, "stackSize is too large");
   size_t stack_size = requested >= kMinStackSize ? static_cast<size_t>(requested) : kMinStackSize;
   stack_size = (stack_size + kPageSize - 1) & ~(kPageSize - 1);
   Local<Object> obj =
@@ -213,6 +230,8 @@ void Create(const FunctionCallbackInfo<Value>& args) {
   f->report_uncaught = args[1]->IsTrue();
   obj->SetAlignedPointerInInternalField(kFiberField, f);
   obj->SetInternalField(kStateField, args[2]);
+  obj->SetInternalField(kEntryField, args[3]);
+  obj->SetAlignedPointerInInternalField(kBrandField, const_cast<char*>(kHandleBrand));
   f->handle.Reset(isolate, obj);
   f->handle.SetWeak(f, OnHandleCollected, v8::WeakCallbackType::kParameter);
   args.GetReturnValue().Set(obj);
@@ -226,7 +245,6 @@ void Resume(const FunctionCallbackInfo<Value>& args) {
   if (f == nullptr) return ThrowTypeError(isolate, "resume() expects a fiber handle");
   if (inst->closing) return ThrowTypeError(isolate, "the fiber core is shutting down");
   if (f->runner == nullptr) {
-    if (inst->entry.IsEmpty()) return ThrowTypeError(isolate, "setEntry() must be called before a fiber starts");
     RunnerError error;
     Runner* r = AcquireRunner(inst, f->stack_size, &error);
     if (r == nullptr) {
@@ -288,6 +306,31 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
   if (self->terminate) isolate->TerminateExecution();
 }
 
+#if V8_MAJOR_VERSION >= 12
+// V8 12 and 13 visit the isolate-wide continuation-preserved embedder data
+// (Node's AsyncContextFrame: AsyncLocalStorage from Node 24) once per V8
+// thread, archived ones included, and the young-generation collector then
+// copies the object it holds twice, corrupting the heap, as soon as any
+// fiber (or pooled runner) is archived. So while V8 threads of ours exist,
+// each collection runs with the slot empty and the value held by a Global,
+// visited once like any other root.
+void StashEmbedderData(Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
+  Instance* inst = static_cast<Instance*>(data);
+  if (inst->runners_alive == 0 || inst->stashed_depth++ > 0) return;
+  HandleScope handle_scope(isolate);
+  inst->stashed_data.Reset(isolate, isolate->GetContinuationPreservedEmbedderData());
+  isolate->SetContinuationPreservedEmbedderData(v8::Undefined(isolate));
+}
+
+void RestoreEmbedderData(Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
+  Instance* inst = static_cast<Instance*>(data);
+  if (inst->stashed_depth == 0 || --inst->stashed_depth > 0) return;
+  HandleScope handle_scope(isolate);
+  isolate->SetContinuationPreservedEmbedderData(inst->stashed_data.Get(isolate));
+  inst->stashed_data.Reset();
+}
+#endif
+
 // The cleanup hook runs when the environment goes away (a natural exit, or a
 // worker_threads Worker ending). lib/fiber.ts has already unwound parked
 // fibers from process 'exit' (their finally blocks ran); any still parked
@@ -296,6 +339,11 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
 void Teardown(void* arg) {
   Instance* inst = static_cast<Instance*>(arg);
   Isolate* isolate = inst->isolate;
+  {
+    // A new environment on a reused isolate gets a core of its own.
+    std::lock_guard<std::mutex> lock(instances_mutex);
+    instances.erase(isolate);
+  }
   HandleScope handle_scope(isolate);
   inst->closing = true;
   while (inst->live != nullptr && inst->current == nullptr) {  // cleanup runs at the top level
@@ -314,7 +362,10 @@ void Teardown(void* arg) {
   inst->backend->Close();
   inst->context.Reset();
   inst->handle_template.Reset();
-  inst->entry.Reset();
+#if V8_MAJOR_VERSION >= 12
+  isolate->RemoveGCPrologueCallback(StashEmbedderData, inst);
+  isolate->RemoveGCEpilogueCallback(RestoreEmbedderData, inst);
+#endif
   // Fiber structs still referenced by JS handles are freed by their weak
   // callbacks or with the process; the instance must outlive them.
 }
@@ -355,24 +406,20 @@ void SetPoolSize(const FunctionCallbackInfo<Value>& args) {
   }
 }
 
-// setEntry(fn): the function every fiber starts in, called with its state.
-void SetEntry(const FunctionCallbackInfo<Value>& args) {
-  Instance* inst = InstanceOf(args);
-  if (!args[0]->IsFunction()) return ThrowTypeError(args.GetIsolate(), "setEntry expects a function");
-  inst->entry.Reset(args.GetIsolate(), args[0].As<Function>());
-}
-
-// liveStates() -> the states of the fibers started and not finished (for
-// unwinding them at exit), most recently started first.
+// liveStates(entry) -> the states of the fibers started with `entry` and not
+// finished (for unwinding them at exit), most recently started first. (Two
+// copies of fibernet in one isolate share the core; each unwinds its own.)
 void LiveStates(const FunctionCallbackInfo<Value>& args) {
   Instance* inst = InstanceOf(args);
   Isolate* isolate = args.GetIsolate();
   Local<Context> context = isolate->GetCurrentContext();
-  Local<v8::Array> out = v8::Array::New(isolate, static_cast<int>(inst->fibers_live));
+  Local<v8::Array> out = v8::Array::New(isolate);
   uint32_t i = 0;
   for (Fiber* f = inst->live; f != nullptr; f = f->next_live) {
     if (f->handle.IsEmpty()) continue;
-    out->Set(context, i++, f->handle.Get(isolate)->GetInternalField(kStateField).As<Value>()).Check();
+    Local<Object> handle = f->handle.Get(isolate);
+    if (!handle->GetInternalField(kEntryField).As<Value>()->StrictEquals(args[0])) continue;
+    out->Set(context, i++, handle->GetInternalField(kStateField).As<Value>()).Check();
   }
   args.GetReturnValue().Set(out);
 }
@@ -458,8 +505,31 @@ void RunFibers(Runner* r) {
   }
 }
 
+void SetMethods(Instance* inst, Local<Object> exports, Local<Context> context) {
+  Isolate* isolate = context->GetIsolate();
+  Local<External> data = External::New(isolate, inst);
+  SetMethod(isolate, context, exports, "create", Create, data);
+  SetMethod(isolate, context, exports, "resume", Resume, data);
+  SetMethod(isolate, context, exports, "suspend", Suspend, data);
+  SetMethod(isolate, context, exports, "stats", GetStats, data);
+  SetMethod(isolate, context, exports, "setPoolSize", SetPoolSize, data);
+  SetMethod(isolate, context, exports, "setRootStackBudget", SetRootStackBudgetBinding, data);
+  SetMethod(isolate, context, exports, "liveStates", LiveStates, data);
+  if (const char* hooks = getenv("FIBERNET_TEST_HOOKS"); hooks != nullptr && strcmp(hooks, "1") == 0) {
+    SetMethod(isolate, context, exports, "overflowNativeStack", OverflowNativeStack, data);
+  }
+}
+
 void InitFiber(Local<Object> exports, Local<Context> context) {
   Isolate* isolate = context->GetIsolate();
+  {
+    std::lock_guard<std::mutex> lock(instances_mutex);
+    auto found = instances.find(isolate);
+    if (found != instances.end()) {
+      SetMethods(found->second, exports, context);
+      return;
+    }
+  }
   Instance* inst = new Instance();
   inst->isolate = isolate;
   std::string error;
@@ -476,19 +546,16 @@ void InitFiber(Local<Object> exports, Local<Context> context) {
   Local<ObjectTemplate> tmpl = ObjectTemplate::New(isolate);
   tmpl->SetInternalFieldCount(kHandleFields);
   inst->handle_template.Reset(isolate, tmpl);
-  Local<External> data = External::New(isolate, inst);
-  SetMethod(isolate, context, exports, "create", Create, data);
-  SetMethod(isolate, context, exports, "resume", Resume, data);
-  SetMethod(isolate, context, exports, "suspend", Suspend, data);
-  SetMethod(isolate, context, exports, "stats", GetStats, data);
-  SetMethod(isolate, context, exports, "setPoolSize", SetPoolSize, data);
-  SetMethod(isolate, context, exports, "setRootStackBudget", SetRootStackBudgetBinding, data);
-  SetMethod(isolate, context, exports, "setEntry", SetEntry, data);
-  SetMethod(isolate, context, exports, "liveStates", LiveStates, data);
-  if (const char* hooks = getenv("FIBERNET_TEST_HOOKS"); hooks != nullptr && strcmp(hooks, "1") == 0) {
-    SetMethod(isolate, context, exports, "overflowNativeStack", OverflowNativeStack, data);
+  SetMethods(inst, exports, context);
+  {
+    std::lock_guard<std::mutex> lock(instances_mutex);
+    instances[isolate] = inst;
   }
   node::AddEnvironmentCleanupHook(isolate, Teardown, inst);
+#if V8_MAJOR_VERSION >= 12
+  isolate->AddGCPrologueCallback(StashEmbedderData, inst);
+  isolate->AddGCEpilogueCallback(RestoreEmbedderData, inst);
+#endif
 }
 
 }  // namespace fibernet

@@ -43,4 +43,13 @@ describe('native stack overflow on the stacks backend', () => {
     expect(res.signal).to.equal('SIGABRT');
     expect(res.stderr).to.contain('overflowed its stack (64 KB of JavaScript stack plus 192 KB of native headroom)');
   });
+
+  it('spends one guard budget for the whole process, Workers included', () => {
+    const res = runNode(path.join(__dirname, '..', 'fixtures', 'guard-budget.js'), [], {
+      env: { FIBERNET_BACKEND: 'stacks', FIBERNET_GUARDED_STACKS: '10' },
+    });
+    expect(res.stderr).to.equal('');
+    expect(res.stdout).to.equal('main: 8 of 8 guarded\nworker: 2 of 8 guarded\nworker exited 0\n');
+    expect(res.status).to.equal(0);
+  });
 });
