@@ -16,8 +16,8 @@
 // overflows the kernel drops the handshake, and such a client waits until the
 // timeout: those count as "not served".
 import * as net from 'net';
-import { spawn as spawnChild } from 'child_process';
 import { echoServers, stop } from './echo';
+import { runJsonChild } from './run-child';
 import { checkBackend, columnName, Notes, table, heading, quick } from './report';
 
 const HOST = '127.0.0.1';
@@ -101,21 +101,13 @@ async function client(port: number, n: number, rate: number, timeoutMs: number):
   }, 1);
 }
 
-function runClient(port: number, n: number, rate: number, timeoutMs: number): Promise<BurstResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawnChild(process.execPath, [__filename, 'client', String(port), String(n), String(rate), String(timeoutMs)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => {
-      try {
-        resolve(JSON.parse(out) as BurstResult);
-      } catch {
-        reject(new Error(`burst client exited with ${code}: ${out}`));
-      }
-    });
+function runClient(port: number, n: number, rate: number, timeoutMs: number): BurstResult {
+  // The server is a process of its own, so waiting synchronously here holds up nothing.
+  const res = runJsonChild<BurstResult>(process.execPath, [__filename, 'client', String(port), String(n), String(rate), String(timeoutMs)], {
+    timeoutMs: timeoutMs + 60000,
   });
+  if (!res.ok || res.value === undefined) throw new Error(`burst client failed: ${res.error}`);
+  return res.value;
 }
 
 export async function main(): Promise<void> {
@@ -136,7 +128,7 @@ export async function main(): Promise<void> {
       const { port, child, backend } = await server.start();
       if (server.backend) marks.set(server.name, [...new Set(checkBackend(server.backend, backend ?? {}, notes))].join(''));
       try {
-        results.set(`${server.name}/${c.rate}`, await runClient(port, n, c.rate, timeoutMs));
+        results.set(`${server.name}/${c.rate}`, runClient(port, n, c.rate, timeoutMs));
       } finally {
         await stop(child);
       }
