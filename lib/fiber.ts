@@ -203,12 +203,12 @@ function finishState(s: FiberState): void {
   }
 }
 
-/** Moves control into `fiber` until it yields or finishes; returns its outcome. */
 /** Resumes the fiber whose handle is `this` (passed as runInAsyncScope's thisArg: no arguments to spread). */
 function resumeNative(this: FiberHandle): void {
   binding.resume(this);
 }
 
+/** Moves control into `fiber` until it yields or finishes; returns its outcome. */
 function switchInto(fiber: Fiber, s: FiberState): void {
   const prev = current;
   const prevState = currentState;

@@ -65,14 +65,17 @@ struct Memory {
   Slab* slab = nullptr;
 };
 
+// Its memory runs from memory.base (the guard page) up to stack_top, and
+// V8's JavaScript limit on it is stack_top - stack_size (for the isolate's
+// own thread, stack_size is the budget V8 gave that thread).
 struct StackRunner : Runner {
   void* sp = nullptr;     // saved stack pointer while it does not run
   int v8_thread_id = 0;   // 0 until its Locker first runs
-  uintptr_t limit = 0;    // V8's JavaScript stack limit on this stack
-  char* base = nullptr;   // lowest address of its memory (the guard page)
-  size_t length = 0;      // bytes from base to stack_top
-  Slab* slab = nullptr;   // null: a mapping of its own with a hardware guard page
+  Memory memory;          // unused for the isolate's own thread
   StackRunner* quit_to = nullptr;
+
+  uintptr_t Limit() const { return stack_top - stack_size; }
+  size_t Length() const { return stack_top - reinterpret_cast<uintptr_t>(memory.base); }
 };
 
 // A run of same-sized stack slots in one mapping, whose first page is a
@@ -87,15 +90,15 @@ struct Slab {
 
 class StacksBackend : public Backend {
  public:
-  StacksBackend(Instance* inst, const V8Slots& slots) : slots_(slots) {
-    thread_id_slot_ = ThreadIdSlot(slots_);
-    stack_start_slot_ = StackStartSlot(slots_);
+  StacksBackend(Instance* inst, const V8Slots& slots) {
+    thread_id_slot_ = ThreadIdSlot(slots);
+    stack_start_slot_ = StackStartSlot(slots);
     root_.inst = inst;
     root_.v8_thread_id = *thread_id_slot_;
-    root_.stack_top = reinterpret_cast<uintptr_t>(slots_.get_stack_start());
+    root_.stack_top = reinterpret_cast<uintptr_t>(slots.get_stack_start());
     // V8's default: --stack-size (984 KB) below the thread's stack; lib/
     // binding.ts tells us the real budget (--stack-size, a Worker's limits).
-    root_.limit = root_.stack_top - 984 * 1024;
+    root_.stack_size = 984 * 1024;
     guard_budget_ = DefaultGuardBudget();
     if (const char* n = getenv("FIBERNET_GUARDED_STACKS")) guard_budget_ = strtoul(n, nullptr, 10);
   }
@@ -108,7 +111,7 @@ class StacksBackend : public Backend {
   // isolate (the main thread and each Worker): so is the guard budget.
   static std::atomic<size_t> process_guarded;
 
-  void SetRootBudget(size_t bytes) { root_.limit = root_.stack_top - bytes; }
+  void SetRootBudget(size_t bytes) { root_.stack_size = bytes; }
 
   Runner* NewRunner(size_t stack_size, RunnerError* error) override {
     size_t length = RoundUp(stack_size + kNativeHeadroom) + kPageSize;  // + the guard page
@@ -135,12 +138,9 @@ class StacksBackend : public Backend {
     uintptr_t record = (top - sizeof(StackRunner)) & ~static_cast<uintptr_t>(15);
     StackRunner* r = new (reinterpret_cast<void*>(record)) StackRunner();
     r->inst = root_.inst;
-    r->base = memory.base;
-    r->slab = memory.slab;
+    r->memory = memory;
     r->stack_size = stack_size;
-    r->length = length;
     r->stack_top = top;
-    r->limit = top - stack_size;
     r->sp = PrepareStack(record, &StacksBackend::Entry, r);
     return r;
   }
@@ -148,7 +148,7 @@ class StacksBackend : public Backend {
   void Transfer(Runner* from, Runner* to) override {
     StackRunner* self = static_cast<StackRunner*>(from);
     StackRunner* target = static_cast<StackRunner*>(to);
-    if (self->slab != nullptr) CheckSoftGuard(self);
+    if (self->memory.slab != nullptr) CheckSoftGuard(self);
     {
       Isolate* isolate = root_.inst->isolate;
       HandleScope handle_scope(isolate);
@@ -172,8 +172,8 @@ class StacksBackend : public Backend {
       root_.inst->isolate->DiscardThreadSpecificMetadata();
       *thread_id_slot_ = own;
     }
-    Memory memory{r->base, r->slab};
-    size_t length = r->length;
+    Memory memory = r->memory;
+    size_t length = r->Length();
     r->~StackRunner();  // it lives on the memory given back next
     Unmap(memory, length);
   }
@@ -183,7 +183,6 @@ class StacksBackend : public Backend {
     for (auto& entry : slabs_) {
       for (Slab* slab : entry.second) {
         if (slab->used == 0) munmap(slab->map, slab->map_length);
-        else leaked_ = true;
       }
     }
     slabs_.clear();
@@ -292,7 +291,7 @@ class StacksBackend : public Backend {
   // The soft guard page must read as zeros: native code that ran past the
   // headroom has written into it, and maybe further.
   static void CheckSoftGuard(StackRunner* r) {
-    const uint64_t* page = reinterpret_cast<const uint64_t*>(r->base);
+    const uint64_t* page = reinterpret_cast<const uint64_t*>(r->memory.base);
     uint64_t bits = 0;
     for (size_t i = 0; i < kPageSize / sizeof(uint64_t); i++) bits |= page[i];
     if (bits != 0) {
@@ -320,7 +319,7 @@ class StacksBackend : public Backend {
 #if V8_MAJOR_VERSION >= 13
     // V8 13 keeps one stack size per isolate (for IsOnCentralStack), set
     // with the limit: make it describe the stack we are on.
-    isolate->SetStackLimit(self->limit);
+    isolate->SetStackLimit(self->Limit());
 #endif
   }
 
@@ -333,28 +332,26 @@ class StacksBackend : public Backend {
       // The slot is 0, so the Locker allocates this stack its V8 thread id.
       Locker locker(isolate);
       r->v8_thread_id = *self->thread_id_slot_;
-      isolate->SetStackLimit(r->limit);
+      isolate->SetStackLimit(r->Limit());
       self->AfterLock(r);
       RunFibers(r);
     }
     // The top-level Locker is gone: V8 freed this "thread"'s state and the
     // lock is free. Continue the context that retired us; never resumed.
     StackRunner* to = r->quit_to;
-    if (r->slab != nullptr) CheckSoftGuard(r);
+    if (r->memory.slab != nullptr) CheckSoftGuard(r);
     self->Aim(to);
     void* unused;
     fibernet_stack_switch(&unused, to->sp);
     abort();
   }
 
-  V8Slots slots_;
   int* thread_id_slot_ = nullptr;
   void** stack_start_slot_ = nullptr;
   StackRunner root_;
   size_t guard_budget_ = 0;
   size_t guarded_ = 0;  // this isolate's
   std::map<size_t, std::vector<Slab*>> slabs_;  // by slot length
-  bool leaked_ = false;
 };
 
 std::atomic<size_t> StacksBackend::process_guarded{0};

@@ -162,10 +162,10 @@ void FinishOnResumer(Instance* inst, Fiber* f) {
   if (f->handle.IsEmpty()) delete f;
 }
 
+// What came back from a switch into `f`, when some fiber's entry returned.
 struct Reaped {
-  bool any;         // a fiber's entry returned during the switch
-  bool ours;        // ... and it was the fiber we switched into
-  bool terminated;  // ... and its JavaScript had been terminated
+  bool ours;        // the fiber that finished is `f`
+  bool terminated;  // its JavaScript had been terminated
 };
 
 // After a switch into `f`: control came back because a fiber suspended to us
@@ -173,9 +173,9 @@ struct Reaped {
 Reaped ReapFinished(Instance* inst, Fiber* f) {
   Fiber* done = inst->finished;
   inst->finished = nullptr;
-  if (done == nullptr) return {false, false, false};
+  if (done == nullptr) return {false, false};
   // FinishOnResumer may free `done`: read what we need first.
-  Reaped r{true, done == f, done->terminated};
+  Reaped r{done == f, done->terminated};
   done->terminated = false;
   FinishOnResumer(inst, done);
   return r;
