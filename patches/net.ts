@@ -24,6 +24,7 @@ import { getHub, assertCanBlock } from '../lib/hub';
 import type { Watcher } from '../lib/hub';
 import type { Waiter } from '../lib/waiter';
 import { ConcurrentObjectUseError, TimeoutError } from '../lib/errors';
+import { describeReceived, invalidArgType, invalidArgValue, outOfRange } from '../lib/args';
 
 /** Per-call options of the blocking methods. */
 export interface BlockingOptions {
@@ -79,39 +80,6 @@ function closedError(syscall: string): ErrnoError {
   return sysError('EBADF', 'The socket was closed', syscall);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'Received null';
-  if (value === undefined) return 'Received undefined';
-  if (typeof value === 'function') return `Received function ${(value as { name?: string }).name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const ctor = (value as { constructor?: { name?: string } }).constructor;
-    return ctor && ctor.name ? `Received an instance of ${ctor.name}` : 'Received an object';
-  }
-  let shown = String(value);
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  if (typeof value === 'string') shown = `'${shown}'`;
-  return `Received type ${typeof value} (${shown})`;
-}
-
-function invalidArgType(name: string, expected: string, value: unknown): TypeError {
-  const err = new TypeError(`The "${name}" argument must be ${expected}. ${describe(value)}`) as TypeError & { code: string };
-  err.code = 'ERR_INVALID_ARG_TYPE';
-  return err;
-}
-
-function outOfRange(name: string, range: string, value: unknown): RangeError {
-  const err = new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`) as RangeError & {
-    code: string;
-  };
-  err.code = 'ERR_OUT_OF_RANGE';
-  return err;
-}
-
-function invalidArgValue(name: string, value: unknown, reason: string): TypeError {
-  const err = new TypeError(`The argument '${name}' ${reason}. Received ${String(value)}`) as TypeError & { code: string };
-  err.code = 'ERR_INVALID_ARG_VALUE';
-  return err;
-}
 
 function checkTimeout(value: unknown, name: string): number | null {
   if (value === null) return null;
