@@ -1,5 +1,6 @@
 // Bridges between blocking fibers and Node's promise and callback APIs.
-import { getHub } from './hub';
+import { invalidArgType } from './args';
+import { checkTimeout, getHub } from './hub';
 
 export interface WaitForOptions {
   /** Milliseconds to wait before throwing TimeoutError; null/undefined waits forever. */
@@ -16,6 +17,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * returned as is. TimeoutError if `timeout` passes first.
  */
 export function waitFor<T>(promise: PromiseLike<T> | T, options?: WaitForOptions): T {
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'of type object', options);
+  const timeout = checkTimeout(options?.timeout, 'options.timeout');
   let active = true;
   return getHub().wait<T>(
     {
@@ -37,7 +40,7 @@ export function waitFor<T>(promise: PromiseLike<T> | T, options?: WaitForOptions
         active = false;
       },
     },
-    { timeout: options?.timeout },
+    { timeout },
   );
 }
 
@@ -49,7 +52,7 @@ type Callback<R> = (err: unknown, result?: R, ...rest: unknown[]) => void;
  * `this` is passed through, so methods work: `sock.recvAll = blocking(fn)`.
  */
 export function blocking<A extends unknown[], R>(fn: (...args: [...A, Callback<R>]) => unknown): (...args: A) => R {
-  if (typeof fn !== 'function') throw new TypeError('blocking() expects a function');
+  if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
   const wrapped = function (this: unknown, ...args: A): R {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;

@@ -3,6 +3,8 @@
 import { Fiber } from './fiber';
 import { FiberExit, TimeoutError } from './errors';
 import { canBlock, checkTimeout, getHub, iwait, wait, type Party } from './hub';
+import { invalidArgType } from './args';
+import { startTimer, stopTimer, type Timer } from './timer';
 
 export type LinkCallback<T> = (greenlet: Greenlet<T>) => void;
 
@@ -45,7 +47,7 @@ export class Greenlet<T = unknown> {
   private _state = NEW;
   private _failed = false;
   private _links: Array<LinkCallback<T>> = [];
-  private _timer: NodeJS.Timeout | null = null;
+  private _timer: Timer | null = null;
   private readonly _party: Party;
 
   /** A greenlet that will run `fn(...args)` once started (spawn() creates and starts one). */
@@ -70,10 +72,10 @@ export class Greenlet<T = unknown> {
 
   /** Starts the greenlet after `ms` milliseconds. */
   startLater(ms: number): this {
-    const delay = checkTimeout(ms) ?? 0;
+    const delay = checkDelay(ms, 'ms');
     if (this._state !== NEW) return this;
     this._state = SCHEDULED;
-    this._timer = setTimeout(() => {
+    this._timer = startTimer(() => {
       this._timer = null;
       this._begin();
     }, delay);
@@ -165,7 +167,7 @@ export class Greenlet<T = unknown> {
     const error = err === undefined ? new FiberExit() : err;
     if (this._state === NEW || this._state === SCHEDULED) {
       if (this._timer !== null) {
-        clearTimeout(this._timer);
+        stopTimer(this._timer);
         this._timer = null;
       }
       this._finish(undefined, error, true);
@@ -242,12 +244,19 @@ export function getCurrent(): Greenlet<unknown> | Fiber | undefined {
   return owner instanceof Greenlet ? owner : fiber;
 }
 
+/** A delay in ms where `null` makes no sense (sleep, startLater): a number >= 0, Infinity meaning forever. */
+function checkDelay(ms: unknown, name: string): number {
+  const delay = checkTimeout(ms, name);
+  if (delay === null) throw invalidArgType(name, 'of type number (milliseconds)', ms);
+  return delay;
+}
+
 /**
  * Parks the caller for `ms` milliseconds. sleep(0) (the default) lets every
  * other ready fiber and the event loop run once, then resumes.
  */
 export function sleep(ms = 0): void {
-  const delay = checkTimeout(ms) ?? 0;
+  const delay = checkDelay(ms, 'ms');
   const hub = getHub();
   if (delay === 0) {
     let active = true;
@@ -264,13 +273,13 @@ export function sleep(ms = 0): void {
     });
     return;
   }
-  let timer: NodeJS.Timeout | null = null;
+  let timer: Timer | null = null;
   hub.wait<void>({
     start(w) {
-      timer = setTimeout(() => w.switch(undefined), delay);
+      timer = startTimer(() => w.switch(undefined), delay);
     },
     stop() {
-      if (timer !== null) clearTimeout(timer);
+      stopTimer(timer);
     },
   });
 }

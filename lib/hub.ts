@@ -19,7 +19,9 @@ import { performance } from 'perf_hooks';
 import { inspect } from 'util';
 import { Fiber, HandOver, isParked, setHandOver } from './fiber';
 import { BlockingSwitchOutError, InvalidSwitchError, LoopExit, TimeoutError } from './errors';
+import { invalidArgType, outOfRange } from './args';
 import { loop } from './loop';
+import { startTimer, stopTimer, type Timer } from './timer';
 import { Waiter } from './waiter';
 
 /** Something that calls back once: the Hub starts it with a Waiter and stops it when the wait ends. */
@@ -138,18 +140,13 @@ export class Hub {
     const timeoutError =
       timeout === null ? undefined : options?.timeoutError !== undefined ? options.timeoutError : new TimeoutError();
     const waiter = new Waiter<T>();
-    let timer: NodeJS.Timeout | null = null;
+    let timer: Timer | null = null;
     try {
       watcher.start(waiter);
-      if (timeout !== null && !waiter.ready()) {
-        timer = setTimeout(() => {
-          timer = null;
-          waiter.throw(timeoutError);
-        }, timeout);
-      }
+      if (timeout !== null && !waiter.ready()) timer = startTimer(() => waiter.throw(timeoutError), timeout);
       return waiter.get();
     } finally {
-      if (timer !== null) clearTimeout(timer);
+      stopTimer(timer);
       watcher.stop();
     }
   }
@@ -443,11 +440,15 @@ function runTicks(): void {
   (process as unknown as { _tickCallback(): void })._tickCallback();
 }
 
-/** @internal Validates a timeout in milliseconds; null/undefined means none. */
-export function checkTimeout(ms: unknown): number | null {
+/**
+ * @internal Validates a timeout in milliseconds named `name` in errors;
+ * null/undefined means none, Infinity waits forever too (startTimer never
+ * fires it). Not a number: ERR_INVALID_ARG_TYPE; negative or NaN: ERR_OUT_OF_RANGE.
+ */
+export function checkTimeout(ms: unknown, name = 'timeout'): number | null {
   if (ms === undefined || ms === null) return null;
-  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new TypeError(`timeout must be a number of milliseconds or null, got ${describeValue(ms)}`);
-  if (ms < 0) throw new RangeError(`timeout must not be negative, got ${ms}`);
+  if (typeof ms !== 'number') throw invalidArgType(name, 'of type number (milliseconds) or null', ms);
+  if (!(ms >= 0)) throw outOfRange(name, '>= 0 (milliseconds), or null to wait forever', ms);
   return ms;
 }
 
@@ -506,7 +507,7 @@ function waitForLoop(timeoutMs: unknown): boolean {
   const w = new Waiter<void>();
   const timedOut = {};
   // Unreferenced: the timer must not keep the loop alive by itself.
-  const timer = timeout === null ? null : setTimeout(() => w.throw(timedOut), timeout).unref();
+  const timer = timeout === null ? null : startTimer(() => w.throw(timedOut), timeout, true);
   try {
     w.get();
     return true;
@@ -515,7 +516,7 @@ function waitForLoop(timeoutMs: unknown): boolean {
     if (err instanceof LoopExit) return true;
     throw err;
   } finally {
-    if (timer !== null) clearTimeout(timer);
+    stopTimer(timer);
   }
 }
 

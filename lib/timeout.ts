@@ -1,7 +1,9 @@
 // Timeout: an error raised in the fiber that started it once a time has
 // passed, at its blocking point (gevent.Timeout in Node's idiom).
+import { invalidArgType } from './args';
 import { TimeoutError } from './errors';
 import { checkTimeout, getHub, type Party } from './hub';
+import { startTimer, stopTimer, type Timer } from './timer';
 
 export interface WithTimeoutOptions<F> {
   /** Returned instead of throwing when the time runs out. */
@@ -12,7 +14,7 @@ export class Timeout {
   /** Milliseconds, or null for a Timeout that never fires. */
   readonly ms: number | null;
   private readonly _error: unknown;
-  private _timer: NodeJS.Timeout | null = null;
+  private _timer: Timer | null = null;
   private _party: Party | null = null;
 
   /**
@@ -23,7 +25,7 @@ export class Timeout {
    * otherwise the error is raised at its next blocking call.
    */
   constructor(ms?: number | null, error?: unknown) {
-    this.ms = checkTimeout(ms);
+    this.ms = checkTimeout(ms, 'ms');
     this._error = error === undefined ? new TimeoutError() : error;
   }
 
@@ -50,7 +52,7 @@ export class Timeout {
     if (this.ms === null) return this;
     const party = hub.currentParty();
     this._party = party;
-    this._timer = setTimeout(() => {
+    this._timer = startTimer(() => {
       this._timer = null;
       hub.throwInto(party, this._error, this);
     }, this.ms);
@@ -60,7 +62,7 @@ export class Timeout {
   /** Disarms it; an error it raised but the fiber has not received yet is withdrawn. */
   cancel(): void {
     if (this._timer !== null) {
-      clearTimeout(this._timer);
+      stopTimer(this._timer);
       this._timer = null;
     }
     if (this._party !== null) {
@@ -80,7 +82,7 @@ export class Timeout {
  * `options.fallback` if one was given. Errors from other Timeouts pass through.
  */
 export function withTimeout<T, F = T>(ms: number | null, fn: () => T, options?: WithTimeoutOptions<F>): T | F {
-  if (typeof fn !== 'function') throw new TypeError('withTimeout() expects a function');
+  if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
   const t = new Timeout(ms);
   t.start();
   try {

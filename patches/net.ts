@@ -84,7 +84,7 @@ function closedError(syscall: string): ErrnoError {
 function checkTimeout(value: unknown, name: string): number | null {
   if (value === null) return null;
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
-  if (!(value >= 0) || value === Infinity) throw outOfRange(name, '>= 0 and finite, or null', value);
+  if (!(value >= 0)) throw outOfRange(name, '>= 0 (Infinity or null: forever)', value);
   return value;
 }
 

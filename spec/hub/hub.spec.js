@@ -155,19 +155,19 @@ describe('Hub', () => {
       expect(calls).to.deep.equal({ start: 0, stop: 0 });
     });
 
-    it('rejects a negative or non-number timeout', async () => {
+    it('rejects a negative or non-number timeout with Node\'s codes', async () => {
       const errs = await inFiber(() => {
         const out = [];
         for (const timeout of [-1, 'soon', NaN]) {
           try {
             getHub().wait({ start() {}, stop() {} }, { timeout });
           } catch (e) {
-            out.push(e.constructor.name);
+            out.push(`${e.constructor.name} ${e.code}`);
           }
         }
         return out;
       });
-      expect(errs).to.deep.equal(['RangeError', 'TypeError', 'TypeError']);
+      expect(errs).to.deep.equal(['RangeError ERR_OUT_OF_RANGE', 'TypeError ERR_INVALID_ARG_TYPE', 'RangeError ERR_OUT_OF_RANGE']);
     });
   });
 
