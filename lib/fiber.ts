@@ -165,12 +165,25 @@ process.on('exit', () => {
 function fiberEntry(s: FiberState): void {
   s.asyncBase = asyncStack.depth();
   if (s.reportUncaught) {
+    // No catch: an error escaping the script must reach Node untouched (a
+    // rethrow would move the throw site Node prints).
+    let returned = false;
     try {
       s.value = s.fn.call(globalThis, s.value);
       s.isError = false;
+      returned = true;
     } finally {
-      // An error goes on to the native core, which reports it to Node.
+      const unwoundAtExit = !returned && s.zombie !== null;
       finishState(s);
+      if (unwoundAtExit) {
+        // The runner's main fiber, parked while another fiber called
+        // process.exit(), was unwound: the process is ending, nothing was
+        // uncaught, and the 'exit' listeners after fibernet's must still run.
+        // (An error its own finally blocks throw while unwinding ends here too.)
+        s.value = undefined;
+        s.isError = false;
+        return;
+      }
     }
     return;
   }

@@ -97,6 +97,23 @@ describe('the fibernet runner', () => {
         expect(res.stderr).to.contain('ERR_FIBERNET_TOP_LEVEL_AWAIT');
       });
 
+      it('process.exit() from a greenlet while the main fiber and 1,000 others are parked: every finally block and exit listener runs, no FiberExit trace', () => {
+        const file = tmpScript(
+          'exit-from-greenlet.js',
+          `const { spawn, sleep } = require(${JSON.stringify(root)});
+let unwound = 0;
+process.on('exit', (code) => console.log('exit listener: code ' + code + ', finally blocks ' + unwound));
+for (let i = 0; i < 1000; i++) spawn(() => { try { sleep(1e9); } finally { unwound++; } });
+spawn(() => { sleep(5); process.exit(4); });
+try { sleep(1e9); } finally { unwound++; }
+`,
+        );
+        const res = run(file);
+        expect(res.stderr).to.equal('');
+        expect(res.stdout).to.equal('exit listener: code 4, finally blocks 1001\n');
+        expect(res.status).to.equal(4);
+      });
+
       it('lets the script call patchAll() again harmlessly', () => {
         const res = run(legacy('both-ways.js'));
         expect(res.stdout).to.equal('greenlet says 42\nwhile blocked: tick, promise, timer\n');
