@@ -70,13 +70,10 @@ export class Party {
   constructor(readonly fiber: Fiber | null) {}
 }
 
-// The run queue holds fibers to resume (party + the park they were woken in)
-// and hub-level calls (link notifications), FIFO.
-interface Entry {
-  party: Party | null;
-  seq: number;
-  fn: (() => void) | null;
-}
+// The run queue holds fibers to resume and hub-level calls (link
+// notifications), FIFO, flat: two slots an entry, [party, the park it was
+// woken in] or [fn, 0], so a wake-up allocates nothing.
+type Slot = Party | (() => void) | number;
 
 /**
  * Where a fiber's Party is kept: a field on the Fiber itself (there is one
@@ -107,8 +104,10 @@ export function describeParty(p: Party | null): string {
 }
 
 export class Hub {
-  private readonly queue: Entry[] = [];
+  private readonly queue: Slot[] = [];
   private head = 0;
+  /** What nextHandOver() returns, reused: fiber.ts reads it at once. */
+  private readonly handOverSlot: HandOver = { fiber: null as unknown as Fiber, value: undefined };
   private callbacks: Array<() => void> = [];
   private turnPending = false;
   private tickPending = false;
@@ -264,13 +263,13 @@ export class Hub {
       if (this.inLoopTurn) loop.stopLoop();
       return;
     }
-    this.push({ party: p, seq: p.seq, fn: null });
+    this.queue.push(p, p.seq);
     this.kick();
   }
 
   /** @internal Runs `fn` on the Hub after what is already queued (link notifications). */
   call(fn: () => void): void {
-    this.push({ party: null, seq: 0, fn });
+    this.queue.push(fn, 0);
     this.kick();
   }
 
@@ -299,10 +298,6 @@ export class Hub {
       this.draining = was;
     }
     if (!was) this.drain();
-  }
-
-  private push(e: Entry): void {
-    this.queue.push(e);
   }
 
   private kick(): void {
@@ -337,11 +332,11 @@ export class Hub {
     if (!this.draining) return null;
     const q = this.queue;
     while (this.head < q.length) {
-      const e = q[this.head];
-      if (e.fn !== null) return null;
-      const p = e.party!;
-      if (p.seq !== e.seq || p.waiter === null) {
-        q[this.head++] = undefined as unknown as Entry;
+      const first = q[this.head];
+      if (typeof first === 'function') return null;
+      const p = first as Party;
+      if (p.seq !== q[this.head + 1] || p.waiter === null) {
+        this.dropHead();
         continue;
       }
       // Greenlets catch their own errors; a plain Fiber's error must reach
@@ -349,10 +344,21 @@ export class Hub {
       // parking fiber itself when it was woken meanwhile.
       if (p.owner === undefined || p.fiber === null || !isParked(p.fiber)) return null;
       if (performance.now() - this.drainStarted > SWITCH_INTERVAL_MS) return null;
-      q[this.head++] = undefined as unknown as Entry;
-      return { fiber: p.fiber, value: p.token };
+      this.dropHead();
+      const next = this.handOverSlot;
+      next.fiber = p.fiber;
+      next.value = p.token;
+      return next;
     }
     return null;
+  }
+
+  /** Clears the head entry (so the queue keeps nothing alive) and moves past it. */
+  private dropHead(): void {
+    const q = this.queue;
+    q[this.head] = 0;
+    q[this.head + 1] = 0;
+    this.head += 2;
   }
 
   private requestTurn(): void {
@@ -397,24 +403,25 @@ export class Hub {
           this.requestTurn();
           break;
         }
-        const e = q[this.head];
-        q[this.head++] = undefined as unknown as Entry;
-        if (e.fn !== null) {
+        const first = q[this.head];
+        const seq = q[this.head + 1];
+        this.dropHead();
+        if (typeof first === 'function') {
           try {
-            e.fn();
+            first();
           } catch (err) {
             this.handleError('Hub callback', err);
           }
         } else {
-          const p = e.party!;
-          if (p.seq === e.seq && p.waiter !== null) this.runFiber(p, p.token);
+          const p = first as Party;
+          if (p.seq === seq && p.waiter !== null) this.runFiber(p, p.token);
         }
       }
     } finally {
       if (this.head === q.length) {
         q.length = 0;
         this.head = 0;
-      } else if (this.head > 1024 && this.head * 2 > q.length) {
+      } else if (this.head > 2048 && this.head * 2 > q.length) {
         q.splice(0, this.head);
         this.head = 0;
       }

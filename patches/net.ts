@@ -152,19 +152,10 @@ class SocketState {
   error: Error | null = null;
   readonly reader = new SlotWatcher();
   readonly writer = new SlotWatcher();
-  /** Writes issued by send/sendall, and write callbacks seen (callbacks come in order). */
-  writesIssued = 0;
-  writesDone = 0;
-  readonly onWrite: (err?: Error | null) => void;
 
   constructor(readonly socket: InternalSocket) {
     const reader = this.reader;
     const writer = this.writer;
-    this.onWrite = (err) => {
-      this.writesDone++;
-      if (err && this.error === null) this.error = err;
-      wake(writer.waiter);
-    };
     const wakeReader = () => wake(reader.waiter);
     const wakeBoth = () => {
       wake(reader.waiter);
@@ -206,7 +197,13 @@ function attachedState<T extends object, S>(
 
 /** The blocking-mode state of `socket`, set up on first use (or at accept()/connect()). */
 function stateOf(socket: net.Socket): SocketState {
-  return attachedState(socket, kState, net.Socket, 'net.Socket', (s) => new SocketState(s as InternalSocket));
+  // The common case first, without a call: every blocking call asks.
+  const st = (socket as unknown as { [kState]?: SocketState })[kState];
+  return st !== undefined ? st : attachedState(socket, kState, net.Socket, 'net.Socket', newSocketState);
+}
+
+function newSocketState(socket: net.Socket): SocketState {
+  return new SocketState(socket as InternalSocket);
 }
 
 function busy(what: string): ConcurrentObjectUseError {
@@ -295,9 +292,20 @@ function send(this: net.Socket, data: string | NodeJS.ArrayBufferView, options?:
     park(st, st.writer, timeout, 'send');
     checkWritable(st, 'send');
   }
-  st.writesIssued++;
-  this.write(data as string | Uint8Array, st.onWrite);
+  // No write callback: a write error also errors the stream, which the
+  // 'error' listener records (and a callback would cost an object and a
+  // nextTick per write).
+  this.write(data as string | Uint8Array);
   return length;
+}
+
+/**
+ * Makes the stream emit 'drain' once everything queued in it has gone to the
+ * kernel (Writable does so after a write that left needDrain set), which is
+ * what a sendall() waiting on a write that did not complete at once wakes on.
+ */
+function requestDrain(socket: net.Socket): void {
+  (socket as unknown as { _writableState: { needDrain: boolean } })._writableState.needDrain = true;
 }
 
 function sendall(this: net.Socket, data: string | NodeJS.ArrayBufferView, options?: BlockingOptions): void {
@@ -308,17 +316,17 @@ function sendall(this: net.Socket, data: string | NodeJS.ArrayBufferView, option
   if (st.writer.waiter !== null) throw busy('sendall');
   if (length === 0) return;
   if (timeout === 0 && this.writableNeedDrain) throw sysError('EAGAIN', 'Resource temporarily unavailable', 'sendall');
-  const mine = ++st.writesIssued;
-  this.write(data as string | Uint8Array, st.onWrite);
-  // Fast path: the write went to the kernel synchronously (the callback
-  // itself comes a tick later and only counts).
+  this.write(data as string | Uint8Array);
+  // Fast path: the write went to the kernel synchronously.
   if (this.writableLength === 0 && st.error === null && !this.destroyed) return;
   if (timeout === 0) {
     if (errorOf(st) !== null) throw st.error;
     return; // accepted into the socket's buffer; non-blocking sockets do not wait
   }
+  // Done once the stream has nothing queued: our bytes (and any written
+  // before them) are then the kernel's.
   const deadline = timeout === null ? 0 : Date.now() + timeout;
-  while (st.writesDone < mine) {
+  while (this.writableLength > 0) {
     if (st.closed) throw closedError('sendall');
     if (errorOf(st) !== null) throw st.error;
     if (this.destroyed) throw closedError('sendall');
@@ -327,9 +335,10 @@ function sendall(this: net.Socket, data: string | NodeJS.ArrayBufferView, option
       left = deadline - Date.now();
       if (left <= 0) throw new TimeoutError(); // one deadline for the whole call, as in gevent
     }
+    requestDrain(this);
     park(st, st.writer, left, 'sendall');
   }
-  if (st.error !== null) throw st.error;
+  if (errorOf(st) !== null) throw st.error;
 }
 
 // ---------------------------------------------------------------- close / shutdown
@@ -450,7 +459,11 @@ class ServerState {
 }
 
 function serverStateOf(server: net.Server): ServerState {
-  return attachedState(server, kServerState, net.Server, 'net.Server', (s) => new ServerState(s as InternalServer));
+  return attachedState(server, kServerState, net.Server, 'net.Server', newServerState);
+}
+
+function newServerState(server: net.Server): ServerState {
+  return new ServerState(server as InternalServer);
 }
 
 function accept(this: net.Server, options?: BlockingOptions): net.Socket {
