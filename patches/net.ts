@@ -18,6 +18,7 @@
 // Errors are kept on the socket and thrown at the next blocking call, after
 // any bytes that arrived before them.
 import * as net from 'net';
+import * as stream from 'stream';
 import * as tls from 'tls';
 import { constants as osConstants } from 'os';
 import { getHub, assertCanBlock } from '../lib/hub';
@@ -108,12 +109,26 @@ interface ReadableInternals {
   length: number;
   ended: boolean;
   destroyed: boolean;
+  needReadable: boolean;
 }
 
 type InternalSocket = net.Socket & { _readableState: ReadableInternals };
 
 const EMPTY = Buffer.alloc(0);
 const kState = Symbol('fibernet.net.socket');
+const readablePush = stream.Readable.prototype.push;
+
+/**
+ * A blocking-mode socket's push (the handle's onread calls it for every
+ * chunk, and for EOF): wakes a fiber waiting in recv() as the bytes land,
+ * instead of through a 'readable' event, which Readable emits a tick later.
+ */
+function pushAndWake(this: InternalSocket, chunk: unknown, encoding?: BufferEncoding): boolean {
+  const more = readablePush.call(this, chunk, encoding);
+  const st = (this as unknown as { [kState]?: SocketState })[kState];
+  if (st !== undefined) wake(st.reader.waiter);
+  return more;
+}
 const kServerState = Symbol('fibernet.net.server');
 
 /**
@@ -152,6 +167,8 @@ class SocketState {
   error: Error | null = null;
   readonly reader = new SlotWatcher();
   readonly writer = new SlotWatcher();
+  /** push() wakes the reader itself (pushAndWake), so take() may spare Readable its 'readable' tick. */
+  readonly wakesOnPush: boolean;
 
   constructor(readonly socket: InternalSocket) {
     const reader = this.reader;
@@ -161,8 +178,11 @@ class SocketState {
       wake(reader.waiter);
       wake(writer.waiter);
     };
-    // A 'readable' listener keeps the stream paused: bytes wait in its buffer.
+    // A 'readable' listener keeps the stream paused: bytes wait in its buffer
+    // (and it still wakes the reader where push() is not ours).
     socket.on('readable', wakeReader);
+    this.wakesOnPush = socket.push === readablePush;
+    if (this.wakesOnPush) Object.defineProperty(socket, 'push', { value: pushAndWake, writable: true, configurable: true });
     socket.on('end', wakeReader);
     socket.on('drain', () => wake(writer.waiter));
     socket.on('connect', () => wake(writer.waiter));
@@ -231,6 +251,9 @@ function take(socket: net.Socket, max: number, timeout: number | null, what: str
     const buffered = rs.length;
     if (buffered > 0) {
       const chunk = (buffered <= max ? socket.read() : socket.read(max)) as Buffer | string | null;
+      // An emptied buffer asks for a 'readable' event at the next push;
+      // pushAndWake wakes us anyway, so that tick is spared.
+      if (rs.length === 0 && st.wakesOnPush) rs.needReadable = false;
       if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     }
     if (rs.ended) return EMPTY;
