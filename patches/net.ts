@@ -115,6 +115,8 @@ interface ReadableInternals {
 type InternalSocket = net.Socket & { _readableState: ReadableInternals };
 
 const EMPTY = Buffer.alloc(0);
+/** How long close() keeps flushing bytes send() accepted before it gives the socket up. */
+const CLOSE_LINGER_MS = 30_000;
 const kState = Symbol('fibernet.net.socket');
 const readablePush = stream.Readable.prototype.push;
 
@@ -167,6 +169,8 @@ class SocketState {
   error: Error | null = null;
   readonly reader = new SlotWatcher();
   readonly writer = new SlotWatcher();
+  /** A sendall() ended before its bytes reached the kernel: close() drops what is still queued. */
+  unsentDropped = false;
   /** push() wakes the reader itself (pushAndWake), so take() may spare Readable its 'readable' tick. */
   readonly wakesOnPush: boolean;
 
@@ -356,10 +360,18 @@ function sendall(this: net.Socket, data: string | NodeJS.ArrayBufferView, option
     let left: number | null = null;
     if (timeout !== null) {
       left = deadline - Date.now();
-      if (left <= 0) throw new TimeoutError(); // one deadline for the whole call, as in gevent
+      if (left <= 0) {
+        st.unsentDropped = true;
+        throw new TimeoutError(); // one deadline for the whole call, as in gevent
+      }
     }
     requestDrain(this);
-    park(st, st.writer, left, 'sendall');
+    try {
+      park(st, st.writer, left, 'sendall');
+    } catch (err) {
+      st.unsentDropped = true;
+      throw err;
+    }
   }
   if (errorOf(st) !== null) throw st.error;
 }
@@ -374,10 +386,19 @@ function close(this: net.Socket): void {
   const w = st.writer.waiter;
   if (r !== null && !r.ready()) r.throw(sysError('EBADF', 'The socket was closed while this fiber was waiting on it', 'recv'));
   if (w !== null && !w.ready()) w.throw(sysError('EBADF', 'The socket was closed while this fiber was waiting on it', 'send'));
-  // Flush what Node still buffers, send FIN, then release the handle.
   if (this.destroyed) return;
-  if (this.connecting || this.writableLength === 0) this.destroy();
-  else this.destroySoon();
+  // Bytes of a sendall() that did not finish (it timed out, or a Timeout or
+  // kill() interrupted it) were reported as not sent: drop them, as gevent's
+  // close() does with what never reached the kernel. Bytes send() accepted
+  // are flushed, then FIN, then the handle is released, but for at most
+  // CLOSE_LINGER_MS, so a peer that stops reading cannot pin the socket.
+  if (this.connecting || this.writableLength === 0 || st.unsentDropped) {
+    this.destroy();
+    return;
+  }
+  this.destroySoon();
+  const linger = setTimeout(() => this.destroy(), CLOSE_LINGER_MS).unref();
+  this.once('close', () => clearTimeout(linger));
 }
 
 function shutdown(this: net.Socket, how: ShutdownHow = 'both'): void {

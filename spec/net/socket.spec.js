@@ -324,6 +324,42 @@ describe('net.Socket blocking API (patches/net)', () => {
         expect(err.message).to.equal('timed out');
       }));
 
+    it('close() after a timed-out sendall() releases the socket at once: the unsent bytes are dropped, the fd freed', () =>
+      inFiber(() => {
+        const { client } = pair();
+        expectCode(() => client.sendall(Buffer.alloc(32 * 1024 * 1024), { timeout: 20 }), 'ETIMEDOUT');
+        expect(client.writableLength).to.be.above(0); // the peer never read: bytes still queued in Node
+        client.close();
+        expect(client.destroyed).to.equal(true);
+        until(() => client._handle === null, 'the handle released');
+      }));
+
+    it('close() after a sendall() that a Timeout interrupted drops the unsent bytes too', () =>
+      inFiber(() => {
+        const { client } = pair();
+        const { withTimeout } = require('../..');
+        expect(withTimeout(20, () => client.sendall(Buffer.alloc(32 * 1024 * 1024)), { fallback: 'interrupted' })).to.equal('interrupted');
+        client.close();
+        expect(client.destroyed).to.equal(true);
+      }));
+
+    it('close() after send() flushes what send() accepted (a reading peer gets every byte)', () =>
+      inFiber(() => {
+        const { client, conn } = pair();
+        const size = 4 * 1024 * 1024;
+        client.send(Buffer.alloc(size, 1)); // more than the kernel takes at once
+        const queued = client.writableLength;
+        client.close();
+        expect(client.destroyed).to.equal(queued === 0);
+        let got = 0;
+        for (;;) {
+          const b = conn.recv();
+          if (b.length === 0) break;
+          got += b.length;
+        }
+        expect(got).to.equal(size);
+      }));
+
     it('send() with blockingTimeout 0 throws EAGAIN while the socket needs a drain', () =>
       inFiber(() => {
         const { client } = pair();
