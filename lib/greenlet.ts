@@ -185,7 +185,7 @@ export class Greenlet<T = unknown> {
   private _begin(): void {
     if (this._state !== SCHEDULED) return;
     this._state = RUNNING;
-    getHub().start(this._party);
+    getHub().start(this._party, (err) => this._finish(undefined, err, true));
   }
 
   private _body(): void {

@@ -284,16 +284,31 @@ export class Hub {
     if (p.pending.length > 0) p.pending = p.pending.filter((t) => t.source !== source);
   }
 
-  /** @internal Starts a fiber now (from the main thread), then runs what became ready. */
-  start(p: Party): void {
+  /**
+   * @internal Starts a fiber now (from the main thread), then runs what
+   * became ready. With `onStartFailure`, a fiber the core cannot start (no
+   * stack or thread left) is reported there instead of as uncaught.
+   */
+  start(p: Party, onStartFailure?: (err: unknown) => void): void {
     if (Fiber.current !== undefined) {
-      this.schedule(() => this.start(p));
+      this.schedule(() => this.start(p, onStartFailure));
       return;
     }
     const was = this.draining;
     this.draining = true;
     try {
-      this.runFiber(p, undefined);
+      if (onStartFailure === undefined) this.runFiber(p, undefined);
+      else {
+        try {
+          p.fiber!.run(undefined);
+        } catch (err) {
+          // The core could not give it a stack or thread: it never ran. Its
+          // owner fails alone (a greenlet, with this error); everyone else
+          // goes on.
+          if (p.fiber!.started) throw err;
+          onStartFailure(err);
+        }
+      }
     } finally {
       this.draining = was;
     }

@@ -226,5 +226,20 @@ describe('Fiber backends', () => {
         expect(res.status).to.equal(0);
       });
     }
+
+    for (const [backend, code] of cases) {
+      it(`${backend}: a greenlet that cannot start fails alone (dead, its exception ${code}, handleError) and the rest go on`, function () {
+        const cmd = `ulimit -v 3000000 && exec "${process.execPath}" "${fixture('greenlet-limit.js')}"`;
+        const res = spawnSync('bash', ['-c', cmd], {
+          encoding: 'utf8',
+          timeout: 60000,
+          env: { ...process.env, FIBERNET_BACKEND: backend, FIBERNET_STACKS_SABOTAGE: undefined },
+        });
+        expect(res.stderr).to.equal('');
+        expect(res.stdout).to.match(new RegExp(`^backend ${backend}\\nlimit reached after \\d+ greenlets: dead true, ${code}\\n`));
+        expect(res.stdout).to.contain('\nreported: true\nparked ones finished: true\nstill works: yes\n');
+        expect(res.status).to.equal(0);
+      });
+    }
   });
 });
