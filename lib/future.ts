@@ -7,6 +7,7 @@
 // plain constructor function, not a class, and each behaviour below follows
 // fibers@5.0.3 unless a comment says otherwise.
 import { Fiber } from './fiber';
+import { getHub } from './hub';
 
 /** Node-style callback handed to resolve(cb). */
 export type FutureCallback<T> = (err: any, value?: T) => void;
@@ -436,8 +437,10 @@ function waitAll(...args: Array<unknown>): void {
   if (!fiber) throw new Error("Can't wait without a fiber");
 
   let pending = futures.length + (inline ? 1 : 0);
+  // Set while parked: a park a Timeout or kill() ended is not resumed again.
+  let parked = false;
   const onResolved = (): void => {
-    if (!--pending) fiber.run();
+    if (!--pending && parked) fiber.run();
   };
   for (const future of futures) future.resolve(onResolved);
 
@@ -453,8 +456,16 @@ function waitAll(...args: Array<unknown>): void {
   }
 
   // Parks once: whoever resumes the fiber early gets a not-yet-resolved
-  // future from get(), exactly as before.
-  if (pending) Fiber.yield();
+  // future from get(), exactly as before; a kill() or Timeout ends the park
+  // with its error.
+  if (pending) {
+    parked = true;
+    try {
+      getHub().parkYield();
+    } finally {
+      parked = false;
+    }
+  }
 }
 
 function fromPromise<T>(promise: PromiseLike<T>): Future<T> {

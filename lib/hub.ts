@@ -67,6 +67,8 @@ export class Party {
   readonly token: object = Object.freeze({});
   /** The Greenlet running on this fiber, if any. */
   owner: unknown = undefined;
+  /** Parked with a bare Fiber.yield() (the old API's Future.wait): anyone may resume it, and kill/Timeout errors do too. */
+  yieldParked = false;
   constructor(readonly fiber: Fiber | null) {}
 }
 
@@ -252,13 +254,33 @@ export class Hub {
     }
   }
 
+  /**
+   * @internal Parks the current fiber the old API's way, with a bare
+   * Fiber.yield(): whoever resumes it ends the park (fibers semantics), and so
+   * does an error thrown into it (kill(), a Timeout), which is then raised.
+   */
+  parkYield(): void {
+    const fiber = Fiber.current;
+    if (fiber === undefined) throw new Error('parkYield() needs a fiber');
+    const p = this.partyOf(fiber);
+    this.raisePending(p);
+    p.yieldParked = true;
+    try {
+      Fiber.yield();
+    } finally {
+      p.yieldParked = false;
+      p.seq++;
+    }
+    this.raisePending(p);
+  }
+
   private raisePending(p: Party): void {
     if (p.pending.length > 0) throw p.pending.shift()!.error;
   }
 
   /** @internal A Waiter `p` is parked on became ready: queue `p` for the Hub. */
   wake(p: Party): void {
-    if (p.waiter === null) return;
+    if (p.waiter === null && !p.yieldParked) return;
     if (p.fiber === null) {
       if (this.inLoopTurn) loop.stopLoop();
       return;
@@ -350,10 +372,11 @@ export class Hub {
       const first = q[this.head];
       if (typeof first === 'function') return null;
       const p = first as Party;
-      if (p.seq !== q[this.head + 1] || p.waiter === null) {
+      if (p.seq !== q[this.head + 1] || (p.waiter === null && !p.yieldParked)) {
         this.dropHead();
         continue;
       }
+      if (p.waiter === null) return null; // a bare-yield park: the drain resumes it
       // Greenlets catch their own errors; a plain Fiber's error must reach
       // the Hub's runFiber, so it is resumed from there, and so is the
       // parking fiber itself when it was woken meanwhile.
@@ -429,7 +452,7 @@ export class Hub {
           }
         } else {
           const p = first as Party;
-          if (p.seq === seq && p.waiter !== null) this.runFiber(p, p.token);
+          if (p.seq === seq && (p.waiter !== null || p.yieldParked)) this.runFiber(p, p.token);
         }
       }
     } finally {

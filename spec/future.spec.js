@@ -459,6 +459,65 @@ describe('Future', function () {
     });
   });
 
+  describe('wait() under kill() and Timeout (a bare-yield park)', function () {
+    const fibernet = require('..');
+
+    it('withTimeout() ends future.wait() with its TimeoutError, and the late resolve resumes nothing', async function () {
+      const f = new Future();
+      const out = await inFiber(() => {
+        let err;
+        try {
+          fibernet.withTimeout(30, () => f.wait());
+        } catch (e) {
+          err = e;
+        }
+        f.return('late');
+        fibernet.sleep(10);
+        return { name: err && err.name, code: err && err.code, value: f.get() };
+      });
+      expect(out).to.deep.equal({ name: 'TimeoutError', code: 'ETIMEDOUT', value: 'late' });
+    });
+
+    it('kill() reaches a greenlet parked in future.wait() and in Future.wait(a, b): its finally runs, it is dead', async function () {
+      const out = await inFiber(() => {
+        const finals = [];
+        const one = fibernet.spawn(() => {
+          try {
+            new Future().wait();
+          } finally {
+            finals.push('one');
+          }
+        });
+        const two = fibernet.spawn(() => {
+          try {
+            Future.wait(new Future(), new Future());
+          } finally {
+            finals.push('two');
+          }
+        });
+        fibernet.sleep(10);
+        fibernet.killAll([one, two]);
+        return { dead: [one.dead, two.dead], ok: [one.successful(), two.successful()], finals };
+      });
+      expect(out).to.deep.equal({ dead: [true, true], ok: [true, true], finals: ['one', 'two'] });
+    });
+
+    it('a plain Fiber resumed early by run() still gets an unresolved future, as in the old package', function () {
+      const f = new Future();
+      let seen;
+      const fiber = Fiber(() => {
+        try {
+          seen = f.wait();
+        } catch (e) {
+          seen = e.message;
+        }
+      });
+      fiber.run();
+      fiber.run(); // early: f is not resolved
+      expect(seen).to.equal('Future must resolve before value is ready');
+    });
+  });
+
   describe('Future.wait(...)', function () {
     it('waits for futures and arrays of futures; returns undefined and throws nothing', async function () {
       const a = new Future();
