@@ -17,6 +17,7 @@
 import { executionAsyncId, executionAsyncResource } from 'async_hooks';
 import { performance } from 'perf_hooks';
 import { inspect } from 'util';
+import { isMainThread } from 'worker_threads';
 import { Fiber, HandOver, isParked, setHandOver } from './fiber';
 import { BlockingSwitchOutError, InvalidSwitchError, LoopExit, TimeoutError } from './errors';
 import { invalidArgType, outOfRange } from './args';
@@ -196,7 +197,7 @@ export class Hub {
 
   /** @internal Whether the main thread may block here (it is the root at a script's top level). */
   rootCanBlock(): boolean {
-    return executionAsyncId() === 1 && !this.draining && this.root.waiter === null;
+    return isMainThread && executionAsyncId() === 1 && !this.draining && this.root.waiter === null;
   }
 
   /** @internal Blocks the current party until `waiter` is ready (or a pending error is raised). */
@@ -513,6 +514,14 @@ export function getHub(): Hub {
 export function assertCanBlock(what: string): void {
   if (Fiber.current !== undefined) return;
   if (getHub().rootCanBlock()) return;
+  if (!isMainThread) {
+    // A worker's script itself runs inside an event-loop callback (the
+    // message that loads it), and libuv's loop cannot be run again from a
+    // callback: a worker has no root that may block.
+    throw new BlockingSwitchOutError(
+      `Impossible to call blocking function ${what} outside a fiber in a worker thread: a worker's top level runs inside an event-loop callback, where the loop cannot be run again; use spawn() to run it in a fiber (e.g. spawn(main) at the worker's top level)`,
+    );
+  }
   throw new BlockingSwitchOutError(
     `Impossible to call blocking function ${what} in an event-loop callback on the main thread: use spawn() to run it in a fiber`,
   );

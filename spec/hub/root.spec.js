@@ -68,3 +68,14 @@ describe('the root (blocking at top level on the main thread)', () => {
     expect(run('root-refused.js', 'nested')).to.equal('timer during root wait: BlockingSwitchOutError ERR_BLOCKING_SWITCH_OUT true');
   });
 });
+
+describe('a worker thread\'s top level', () => {
+  it('refuses to block with a BlockingSwitchOutError that says why and what to do; spawn(main) there works', () => {
+    const res = runFixture('worker-top-level.js');
+    expect(res.stderr).to.equal('');
+    const [refused, spawned] = res.stdout.trim().split('\n');
+    expect(refused).to.match(/^top-level: error BlockingSwitchOutError ERR_BLOCKING_SWITCH_OUT: .*outside a fiber in a worker thread: .*use spawn\(\)/);
+    expect(refused).to.match(/\| exit 1$/);
+    expect(spawned).to.equal('spawned: slept, greenlet 42, promise p | exit 0');
+  });
+});
