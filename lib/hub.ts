@@ -244,7 +244,7 @@ export class Hub {
         }
         this.inLoopTurn = true;
         try {
-          loop.runLoopOnce(false);
+          loop.runLoopOnce(false, runTicks);
         } finally {
           this.inLoopTurn = false;
         }

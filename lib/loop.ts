@@ -3,8 +3,12 @@
 import * as path from 'path';
 
 export interface LoopBinding {
-  /** One uv_run turn (UV_RUN_NOWAIT when nowait, else UV_RUN_ONCE); returns whether the loop is still alive. */
-  runLoopOnce(nowait?: boolean): boolean;
+  /**
+   * One uv_run turn (UV_RUN_NOWAIT when nowait, else UV_RUN_ONCE), calling
+   * `drain` in its prepare and check phases; returns whether the loop is
+   * still alive, throws what `drain` threw.
+   */
+  runLoopOnce(nowait?: boolean, drain?: () => void): boolean;
   /** Whether the loop has active, referenced handles or requests. */
   loopAlive(): boolean;
   /** Makes the running turn return without blocking in poll. */

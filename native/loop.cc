@@ -6,9 +6,13 @@
 // (node::GetCurrentEventLoop); these functions run one turn of it, tell
 // whether anything is left alive, stop a turn early, and drain the platform's
 // pending tasks the way Node's own SpinEventLoop does before deciding that the
-// loop is empty. Draining process.nextTick and microtasks after a turn is done
-// in JavaScript (lib/hub.ts): the top-level script runs inside Node's outermost
-// callback scope, so nested callbacks do not drain them.
+// loop is empty. The top-level script runs inside Node's outermost callback
+// scope, so callbacks in nested turns do not drain process.nextTick and
+// microtasks as they would in Node's own loop. The Hub drains them after
+// every turn, and a turn given a drain function also calls it from the turn's
+// prepare and check phases: what an I/O callback queued (an 'error' emitted on
+// the next tick, say) then runs before the close phase, in Node's order (a
+// socket's 'error' before its 'close').
 #include "addon.h"
 
 #include <uv.h>
@@ -18,19 +22,85 @@ namespace fibernet {
 namespace {
 
 using v8::Boolean;
+using v8::Context;
+using v8::Function;
 using v8::FunctionCallbackInfo;
+using v8::Global;
+using v8::HandleScope;
 using v8::Isolate;
 using v8::Local;
+using v8::TryCatch;
+using v8::Undefined;
 using v8::Value;
 
 // runLoopOnce(nowait): one uv_run turn (UV_RUN_NOWAIT when nowait is true,
 // otherwise UV_RUN_ONCE, which may block in poll). Returns whether the loop
 // still has active handles or requests.
+// The drain function of the turn in progress (valid while RunLoopOnce runs),
+// and the first error it threw, rethrown when the turn returns.
+struct TurnDrain {
+  Isolate* isolate = nullptr;
+  Local<Function> fn;
+  Global<Value> error;
+  bool active = false;
+};
+TurnDrain turn_drain;
+uv_prepare_t drain_prepare;
+uv_check_t drain_check;
+bool drain_handles_ready = false;
+
+void RunDrain() {
+  TurnDrain& d = turn_drain;
+  if (!d.active || !d.error.IsEmpty()) return;
+  HandleScope scope(d.isolate);
+  TryCatch try_catch(d.isolate);
+  Local<Context> context = d.isolate->GetCurrentContext();
+  if (d.fn->Call(context, Undefined(d.isolate), 0, nullptr).IsEmpty() && try_catch.HasCaught()) {
+    d.error.Reset(d.isolate, try_catch.Exception());
+    uv_stop(node::GetCurrentEventLoop(d.isolate));
+  }
+}
+
+void OnDrainPrepare(uv_prepare_t*) { RunDrain(); }
+void OnDrainCheck(uv_check_t*) { RunDrain(); }
+
+// runLoopOnce(nowait, drain?): one uv_run turn (UV_RUN_NOWAIT when nowait is
+// true, otherwise UV_RUN_ONCE, which may block in poll), calling drain() in
+// its prepare and check phases. Returns whether the loop still has active
+// handles or requests; throws what drain() threw.
 void RunLoopOnce(const FunctionCallbackInfo<Value>& args) {
   Isolate* isolate = args.GetIsolate();
   uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
   bool nowait = args.Length() > 0 && args[0]->BooleanValue(isolate);
+  bool drain = args.Length() > 1 && args[1]->IsFunction() && !turn_drain.active;
+  if (drain) {
+    if (!drain_handles_ready) {
+      // Unreferenced: they never keep the loop alive on their own.
+      uv_prepare_init(loop, &drain_prepare);
+      uv_check_init(loop, &drain_check);
+      uv_unref(reinterpret_cast<uv_handle_t*>(&drain_prepare));
+      uv_unref(reinterpret_cast<uv_handle_t*>(&drain_check));
+      drain_handles_ready = true;
+    }
+    turn_drain.isolate = isolate;
+    turn_drain.fn = args[1].As<Function>();
+    turn_drain.active = true;
+    uv_prepare_start(&drain_prepare, OnDrainPrepare);
+    uv_check_start(&drain_check, OnDrainCheck);
+  }
   uv_run(loop, nowait ? UV_RUN_NOWAIT : UV_RUN_ONCE);
+  if (drain) {
+    uv_prepare_stop(&drain_prepare);
+    uv_check_stop(&drain_check);
+    turn_drain.active = false;
+    turn_drain.fn.Clear();
+    if (!turn_drain.error.IsEmpty()) {
+      Local<Value> err = turn_drain.error.Get(isolate);
+      turn_drain.error.Reset();
+      isolate->ThrowException(err);
+      return;
+    }
+  }
   args.GetReturnValue().Set(Boolean::New(isolate, uv_loop_alive(loop) != 0));
 }
 

@@ -79,3 +79,12 @@ describe('a worker thread\'s top level', () => {
     expect(spawned).to.equal('spawned: slept, greenlet 42, promise p | exit 0');
   });
 });
+
+describe('event order seen by Node\'s own code while the root blocks', () => {
+  it("a refused http.get reports one 'error' (ECONNREFUSED) before 'close', to the root and to a greenlet", () => {
+    const res = runFixture('root-refused-http.js');
+    expect(res.stderr).to.equal('');
+    expect(res.stdout).to.equal('root caught ECONNREFUSED\nrequest events: error ECONNREFUSED, close\ngreenlet caught ECONNREFUSED\n');
+    expect(res.status).to.equal(0);
+  });
+});
