@@ -212,29 +212,24 @@ describe('Fiber backends', () => {
       ['threads', 'ERR_FIBER_THREAD_LIMIT'],
       ['stacks', 'ERR_FIBER_STACK_LIMIT'],
     ];
+    /** Runs a fixture on `backend` under a 3 GB virtual-memory cap. */
+    const underCap = (name, backend) =>
+      spawnSync('bash', ['-c', `ulimit -v 3000000 && exec "${process.execPath}" "${fixture(name)}"`], {
+        encoding: 'utf8',
+        timeout: 60000,
+        env: { ...process.env, FIBERNET_BACKEND: backend, FIBERNET_STACKS_SABOTAGE: undefined },
+      });
     for (const [backend, code] of cases) {
       it(`${backend}: run() throws ${code}, and fibers keep working after`, function () {
-        const cmd = `ulimit -v 3000000 && exec "${process.execPath}" "${fixture('backend-limit.js')}"`;
-        const res = spawnSync('bash', ['-c', cmd], {
-          encoding: 'utf8',
-          timeout: 60000,
-          env: { ...process.env, FIBERNET_BACKEND: backend, FIBERNET_STACKS_SABOTAGE: undefined },
-        });
+        const res = underCap('backend-limit.js', backend);
         expect(res.stderr).to.equal('');
         expect(res.stdout).to.match(new RegExp(`^backend ${backend}\\nlimit reached after \\d+ fibers: ${code}: \\S`));
         expect(res.stdout).to.contain('\nresumed 10 parked: ok\nstill works: yes\n');
         expect(res.status).to.equal(0);
       });
-    }
 
-    for (const [backend, code] of cases) {
       it(`${backend}: a greenlet that cannot start fails alone (dead, its exception ${code}, handleError) and the rest go on`, function () {
-        const cmd = `ulimit -v 3000000 && exec "${process.execPath}" "${fixture('greenlet-limit.js')}"`;
-        const res = spawnSync('bash', ['-c', cmd], {
-          encoding: 'utf8',
-          timeout: 60000,
-          env: { ...process.env, FIBERNET_BACKEND: backend, FIBERNET_STACKS_SABOTAGE: undefined },
-        });
+        const res = underCap('greenlet-limit.js', backend);
         expect(res.stderr).to.equal('');
         expect(res.stdout).to.match(new RegExp(`^backend ${backend}\\nlimit reached after \\d+ greenlets: dead true, ${code}\\n`));
         expect(res.stdout).to.contain('\nreported: true\nparked ones finished: true\nstill works: yes\n');
