@@ -7,6 +7,8 @@
 // exactly as it was. To add a module, append it to `modules` below.
 import { builtinModules } from 'module';
 import { netPatches } from './net';
+import { netLinePatches } from './net-lines';
+import { dgramPatches } from './dgram';
 
 type PatchList = Array<[object, string, PropertyDescriptor]>;
 
@@ -16,8 +18,14 @@ interface ModulePatch {
   readonly patches: () => PatchList;
 }
 
-/** In patching order. tls needs no entry: tls.TLSSocket inherits net.Socket's methods. */
-const modules: ModulePatch[] = [{ name: 'net', patches: netPatches }];
+/**
+ * In patching order. tls needs no entry: tls.TLSSocket inherits net.Socket's
+ * methods. recvLine/recvExactly stand on net's recv(), so they come and go with it.
+ */
+const modules: ModulePatch[] = [
+  { name: 'net', patches: () => [...netPatches(), ...netLinePatches()] },
+  { name: 'dgram', patches: dgramPatches },
+];
 
 interface Saved {
   target: object;

@@ -58,10 +58,17 @@ describe('patching (patches/index)', () => {
     expect(net.Server.prototype._emitCloseIfDrained).to.equal(original);
   });
 
-  it('patchAll({ net: false }) skips net', () => {
-    expect(patchAll({ net: false })).to.equal(false);
+  it('patchAll({ net: false }) skips net (and patches the rest)', () => {
+    expect(patchAll({ net: false })).to.equal(true);
     expect(isPatched('net')).to.equal(false);
+    expect(isPatched('dgram')).to.equal(true);
     expect('recv' in net.Socket.prototype).to.equal(false);
+  });
+
+  it('patchAll({ net: false, dgram: false }) patches nothing', () => {
+    expect(patchAll({ net: false, dgram: false })).to.equal(false);
+    expect(isPatched('net')).to.equal(false);
+    expect(isPatched('dgram')).to.equal(false);
   });
 
   it('patchAll({ net: true }) patches net', () => {
