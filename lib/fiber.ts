@@ -30,6 +30,8 @@ interface FiberState {
   isError: boolean;
   /** Set while reset() or the collector unwinds the fiber. */
   zombie: Error | null;
+  /** Zombie errors thrown into it during the current unwinding. */
+  zombieThrows: number;
   /** Async-stack depth where the current stretch began. */
   asyncBase: number;
   /** Frames lifted off the async stack while parked. */
@@ -277,6 +279,7 @@ function start(fiber: Fiber, s: FiberState, value: unknown): void {
 function unwind(fiber: Fiber, s: FiberState): { value: unknown; isError: boolean } {
   const zombie = new FiberExit('This Fiber is a zombie');
   s.zombie = zombie;
+  s.zombieThrows = 0;
   s.value = zombie;
   s.isError = true;
   switchInto(fiber, s);
@@ -284,9 +287,18 @@ function unwind(fiber: Fiber, s: FiberState): { value: unknown; isError: boolean
   s.value = undefined;
   s.isError = false;
   s.zombie = null;
+  if (s.started && s.yielding) {
+    process.stderr.write(
+      `fibernet: a fiber caught its unwinding FiberExit ${MAX_ZOMBIE_THROWS} times and parked again; it is left parked (its finally blocks may not have run)\n`,
+    );
+    return { value: undefined, isError: false };
+  }
   if (outcome.isError && outcome.value === zombie) return { value: undefined, isError: false };
   return outcome;
 }
+
+/** How many times unwinding throws into a fiber that keeps catching it and parking again. */
+const MAX_ZOMBIE_THROWS = 100;
 
 const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?: FiberOptions): Fiber {
   const argc = arguments.length;
@@ -310,6 +322,7 @@ const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?:
     value: undefined,
     isError: false,
     zombie: null,
+    zombieThrows: 0,
     asyncBase: 0,
     lifted: null,
     watched: false,
@@ -402,7 +415,12 @@ function fiberYield(value?: unknown): unknown {
   // Fiber object here would keep a dropped fiber reachable forever.
   const s = currentState;
   if (s === undefined) throw new Error('yield() called with no fiber running');
-  if (s.zombie !== null) throw s.zombie;
+  if (s.zombie !== null) {
+    // Being unwound: every park throws the zombie error, but a fiber that
+    // catches it and parks again each time would spin for ever; past
+    // MAX_ZOMBIE_THROWS it is left parked (unwind() says so).
+    if (s.zombieThrows++ < MAX_ZOMBIE_THROWS) throw s.zombie;
+  }
   if (arguments.length > 1) throw new TypeError('yield() expects 1 or no arguments');
   s.value = value;
   s.isError = false;

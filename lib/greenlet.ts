@@ -210,7 +210,7 @@ export class Greenlet<T = unknown> {
     this._party.pending.length = 0;
     if (!failed) {
       this.value = value;
-    } else if (error instanceof FiberExit) {
+    } else if (isFiberExit(error)) {
       this.value = error as unknown as T;
     } else {
       this.exception = error;
@@ -223,6 +223,15 @@ export class Greenlet<T = unknown> {
       const hub = getHub();
       for (const cb of links) hub.call(() => cb(this));
     }
+  }
+}
+
+/** Whether `error` is a FiberExit; false for values that throw when asked (a revoked Proxy). */
+function isFiberExit(error: unknown): boolean {
+  try {
+    return error instanceof FiberExit;
+  } catch {
+    return false;
   }
 }
 

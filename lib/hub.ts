@@ -166,8 +166,17 @@ export class Hub {
    * to log elsewhere.
    */
   handleError(context: unknown, error: unknown): void {
-    const stack = error instanceof Error && error.stack ? error.stack : describeValue(error);
-    const name = error instanceof Error ? error.name : typeof error;
+    // The value may be hostile (a revoked Proxy, a throwing stack getter):
+    // reporting it must not throw in its turn.
+    let stack: string;
+    let name: string;
+    try {
+      stack = error instanceof Error && error.stack ? String(error.stack) : describeValue(error);
+      name = error instanceof Error ? String(error.name) : typeof error;
+    } catch {
+      stack = `<a thrown ${typeof error} that cannot be inspected>`;
+      name = typeof error;
+    }
     process.stderr.write(`${stack}\n${String(context)} failed with ${name}\n\n`);
   }
 

@@ -323,6 +323,9 @@ function send(this: net.Socket, data: string | NodeJS.ArrayBufferView, options?:
   // 'error' listener records (and a callback would cost an object and a
   // nextTick per write).
   this.write(data as string | Uint8Array);
+  // A write the kernel refused at once (EPIPE after the peer's RST) has
+  // errored the stream already; its 'error' event comes a tick later.
+  if (errorOf(st) !== null) throw st.error;
   return length;
 }
 
@@ -344,8 +347,9 @@ function sendall(this: net.Socket, data: string | NodeJS.ArrayBufferView, option
   if (length === 0) return;
   if (timeout === 0 && this.writableNeedDrain) throw sysError('EAGAIN', 'Resource temporarily unavailable', 'sendall');
   this.write(data as string | Uint8Array);
-  // Fast path: the write went to the kernel synchronously.
-  if (this.writableLength === 0 && st.error === null && !this.destroyed) return;
+  // Fast path: the write went to the kernel synchronously (and was not
+  // refused at once: that errors the stream before write() returns).
+  if (this.writableLength === 0 && errorOf(st) === null && !this.destroyed) return;
   if (timeout === 0) {
     if (errorOf(st) !== null) throw st.error;
     return; // accepted into the socket's buffer; non-blocking sockets do not wait
@@ -385,7 +389,11 @@ function close(this: net.Socket): void {
   const r = st.reader.waiter;
   const w = st.writer.waiter;
   if (r !== null && !r.ready()) r.throw(sysError('EBADF', 'The socket was closed while this fiber was waiting on it', 'recv'));
-  if (w !== null && !w.ready()) w.throw(sysError('EBADF', 'The socket was closed while this fiber was waiting on it', 'send'));
+  if (w !== null && !w.ready()) {
+    // The send()/sendall() it wakes reports its bytes as not sent.
+    st.unsentDropped = true;
+    w.throw(sysError('EBADF', 'The socket was closed while this fiber was waiting on it', 'send'));
+  }
   if (this.destroyed) return;
   // Bytes of a sendall() that did not finish (it timed out, or a Timeout or
   // kill() interrupted it) were reported as not sent: drop them, as gevent's
