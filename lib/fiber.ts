@@ -32,6 +32,8 @@ interface FiberState {
   zombie: Error | null;
   /** Zombie errors thrown into it during the current unwinding. */
   zombieThrows: number;
+  /** How many zombie errors the current unwinding throws before it gives up. */
+  zombieLimit: number;
   /** Async-stack depth where the current stretch began. */
   asyncBase: number;
   /** Frames lifted off the async stack while parked. */
@@ -155,7 +157,7 @@ process.on('exit', () => {
   // the running chain).
   for (const s of binding.liveStates(fiberEntry) as FiberState[]) {
     if (!s.started || !s.yielding) continue;
-    const outcome = unwind(holderOf(s), s);
+    const outcome = unwind(holderOf(s), s, EXIT_ZOMBIE_THROWS);
     if (outcome.isError) {
       const err = outcome.value as { stack?: string } | undefined;
       process.stderr.write(`fibernet: a fiber unwound at exit threw: ${err?.stack ?? String(outcome.value)}\n`);
@@ -276,10 +278,11 @@ function start(fiber: Fiber, s: FiberState, value: unknown): void {
  * outcome. The zombie error is a FiberExit (message as in the old package),
  * so a greenlet unwound this way ends quietly, as a killed one does.
  */
-function unwind(fiber: Fiber, s: FiberState): { value: unknown; isError: boolean } {
+function unwind(fiber: Fiber, s: FiberState, limit = Infinity): { value: unknown; isError: boolean } {
   const zombie = new FiberExit('This Fiber is a zombie');
   s.zombie = zombie;
   s.zombieThrows = 0;
+  s.zombieLimit = limit;
   s.value = zombie;
   s.isError = true;
   switchInto(fiber, s);
@@ -289,7 +292,7 @@ function unwind(fiber: Fiber, s: FiberState): { value: unknown; isError: boolean
   s.zombie = null;
   if (s.started && s.yielding) {
     process.stderr.write(
-      `fibernet: a fiber caught its unwinding FiberExit ${MAX_ZOMBIE_THROWS} times and parked again; it is left parked (its finally blocks may not have run)\n`,
+      `fibernet: a fiber caught its unwinding FiberExit ${limit} times and parked again; it is left parked (its finally blocks may not have run)\n`,
     );
     return { value: undefined, isError: false };
   }
@@ -297,8 +300,8 @@ function unwind(fiber: Fiber, s: FiberState): { value: unknown; isError: boolean
   return outcome;
 }
 
-/** How many times unwinding throws into a fiber that keeps catching it and parking again. */
-const MAX_ZOMBIE_THROWS = 100;
+/** How many times unwinding at exit throws into a fiber that keeps catching it and parking again. */
+const EXIT_ZOMBIE_THROWS = 10_000;
 
 const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?: FiberOptions): Fiber {
   const argc = arguments.length;
@@ -323,6 +326,7 @@ const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?:
     isError: false,
     zombie: null,
     zombieThrows: 0,
+    zombieLimit: Infinity,
     asyncBase: 0,
     lifted: null,
     watched: false,
@@ -416,10 +420,11 @@ function fiberYield(value?: unknown): unknown {
   const s = currentState;
   if (s === undefined) throw new Error('yield() called with no fiber running');
   if (s.zombie !== null) {
-    // Being unwound: every park throws the zombie error, but a fiber that
-    // catches it and parks again each time would spin for ever; past
-    // MAX_ZOMBIE_THROWS it is left parked (unwind() says so).
-    if (s.zombieThrows++ < MAX_ZOMBIE_THROWS) throw s.zombie;
+    // Being unwound: every park throws the zombie error (reset() does so
+    // until the fiber ends, as the old package did); at exit a fiber that
+    // catches it and parks again each time would spin for ever, so past
+    // s.zombieLimit it is left parked (unwind() says so).
+    if (s.zombieThrows++ < s.zombieLimit) throw s.zombie;
   }
   if (arguments.length > 1) throw new TypeError('yield() expects 1 or no arguments');
   s.value = value;

@@ -19,3 +19,11 @@ export type { BlockingOptions, ConnectOptions, ShutdownHow } from '../patches/ne
 export { Event, AsyncResult } from './event';
 export { Semaphore, BoundedSemaphore, Lock, RLock, OverReleaseError, LockNotOwnedError } from './lock';
 export type { LinkableCallback } from './linkable';
+export { Group, Pool, PoolFull } from './pool';
+export type { PoolAddOptions, GroupJoinOptions, IMapOptions, IMapIterator } from './pool';
+export { StreamServer, DatagramServer, ServerStartedError, ServerClosedError, ServerNotStartedError } from './server';
+export type { BaseServerOptions, StreamListener, StreamHandler, StreamServerOptions, DatagramAddress, DatagramListener, DatagramHandler, DatagramServerOptions } from './server';
+export { IncompleteReadError } from '../patches/net-lines';
+export type { ReceivedDatagram } from '../patches/dgram';
+export { Queue, LifoQueue, PriorityQueue, JoinableQueue, Channel, QueueEmpty, QueueFull, TaskDoneError, IncomparableError } from './queue';
+export type { QueueOptions, PriorityQueueOptions, JoinableQueueOptions } from './queue';
