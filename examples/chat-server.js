@@ -1,60 +1,66 @@
 'use strict';
-// Line-based chat server: every line a client sends goes to all the other
-// clients as "<name>: <line>". One greenlet per client, blocking I/O.
+// Line-based chat server on StreamServer + Queue: every line a client sends
+// goes to all the other clients as "<name>: <line>". Each client has a
+// handler greenlet that reads its lines (recvLine) and a writer greenlet that
+// drains its outbox Queue, so a slow client only ever delays itself: a
+// broadcast just puts into every other client's bounded outbox.
 //
 //   node examples/chat-server.js [port]      (0 picks a free port)
 //
 // Prints "listening on <port>". Try it with `nc 127.0.0.1 <port>` twice.
-const net = require('net');
-const { once } = require('events');
-const { patchAll, spawn, waitFor } = require('..');
+const { patchAll, spawn, StreamServer, Queue } = require('..');
 
 patchAll();
 
-const clients = new Set();
+const OUTBOX_LINES = 100; // a client this far behind is dropped
+const outboxes = new Map(); // socket -> Queue of lines to send it
 let nextId = 1;
 
 function broadcast(from, text) {
-  for (const c of clients) {
-    if (c === from) continue;
+  for (const [sock, outbox] of outboxes) {
+    if (sock === from) continue;
     try {
-      c.sendall(text, { timeout: 1000 }); // a stuck client must not stall everyone for long
+      outbox.putNowait(text);
     } catch {
-      c.close(); // its own greenlet notices at its next recv()
+      sock.close(); // QueueFull: it stopped reading; its handler notices at its next recvLine()
     }
   }
 }
 
-function handle(conn) {
+function writer(sock, outbox) {
+  try {
+    for (const line of outbox) sock.sendall(line); // ends at Queue.STOP
+  } catch {
+    sock.close();
+  }
+}
+
+function handle(sock) {
   const name = `client${nextId++}`;
-  clients.add(conn);
-  conn.sendall(`welcome, ${name}\n`);
-  broadcast(conn, `* ${name} joined\n`);
-  let pending = '';
+  const outbox = new Queue(OUTBOX_LINES);
+  outboxes.set(sock, outbox);
+  const sending = spawn(writer, sock, outbox);
+  outbox.put(`welcome, ${name}\n`);
+  broadcast(sock, `* ${name} joined\n`);
   try {
     for (;;) {
-      const data = conn.recv();
-      if (data.length === 0) break;
-      pending += data.toString('utf8');
-      let nl;
-      while ((nl = pending.indexOf('\n')) !== -1) {
-        const line = pending.slice(0, nl).replace(/\r$/, '');
-        pending = pending.slice(nl + 1);
-        if (line) broadcast(conn, `${name}: ${line}\n`);
-      }
+      const line = sock.recvLine(64 * 1024);
+      if (line.length === 0) break;
+      const text = line.toString('utf8').replace(/\r?\n$/, '');
+      if (text) broadcast(sock, `${name}: ${text}\n`);
     }
   } catch (err) {
     if (err.code !== 'EBADF') console.error(`${name}: ${err.code || err.message}`);
   } finally {
-    clients.delete(conn);
-    conn.close();
+    outboxes.delete(sock);
+    outbox.put(Queue.STOP);
+    sending.join(1000);
     broadcast(null, `* ${name} left\n`);
+    // StreamServer closes the socket when handle returns
   }
 }
 
-const server = net.createServer();
-server.listen(Number(process.argv[2] || 0), '127.0.0.1');
-waitFor(once(server, 'listening'));
-console.log(`listening on ${server.address().port}`);
-
-for (;;) spawn(handle, server.accept());
+const server = new StreamServer({ host: '127.0.0.1', port: Number(process.argv[2] || 0) }, handle);
+server.start();
+console.log(`listening on ${server.address.port}`);
+server.serveForever();
