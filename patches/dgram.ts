@@ -23,13 +23,12 @@
 // which is waited on only while the kernel buffer is full, every Node send
 // waits, so several fibers may send on one socket at once.
 import * as dgram from 'dgram';
-import { constants as osConstants } from 'os';
 import { getHub, assertCanBlock } from '../lib/hub';
 import type { Watcher } from '../lib/hub';
 import type { Waiter } from '../lib/waiter';
 import { ConcurrentObjectUseError } from '../lib/errors';
 import { invalidArgType, outOfRange } from '../lib/args';
-import type { BlockingOptions } from './net';
+import { type BlockingOptions, SlotWatcher, callTimeout, checkTimeout, closedError, sysError, wake } from './blocking';
 
 /** What recvfrom() returns: one datagram and where it came from. */
 export interface ReceivedDatagram {
@@ -62,36 +61,9 @@ declare module 'dgram' {
 
 // ---------------------------------------------------------------- errors and arguments
 //
-// The same shapes as patches/net.ts (whose helpers are private to it).
+// The error shapes and timeouts of patches/blocking.ts, as net's.
 
-type ErrnoError = Error & { code: string; errno?: number; syscall?: string };
 
-function sysError(code: 'EBADF' | 'EAGAIN', message: string, syscall: string): ErrnoError {
-  const err = new Error(message) as ErrnoError;
-  err.code = code;
-  err.errno = -osConstants.errno[code];
-  err.syscall = syscall;
-  return err;
-}
-
-function closedError(syscall: string): ErrnoError {
-  return sysError('EBADF', 'The socket was closed', syscall);
-}
-
-function checkTimeout(value: unknown, name: string): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
-  if (!(value >= 0)) throw outOfRange(name, '>= 0 (Infinity or null: forever)', value);
-  return value;
-}
-
-/** The timeout one call uses: its own `timeout` option, else the socket's blockingTimeout. */
-function callTimeout(options: BlockingOptions | undefined, fallback: number | null): number | null {
-  if (options === undefined) return fallback;
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const t = options.timeout;
-  return t === undefined ? fallback : checkTimeout(t, 'options.timeout');
-}
 
 function checkMax(max: unknown): number {
   if (max === undefined) return 65536;
@@ -174,20 +146,6 @@ function recvBufferSize(socket: dgram.Socket): number {
 
 const kState = Symbol('fibernet.dgram.socket');
 
-function wake(waiter: Waiter<unknown> | null): void {
-  if (waiter !== null && !waiter.ready()) waiter.switch(undefined);
-}
-
-/** A watcher that only records the waiter; the socket's listeners do the waking. */
-class SlotWatcher implements Watcher<unknown> {
-  waiter: Waiter<unknown> | null = null;
-  start(waiter: Waiter<unknown>): void {
-    this.waiter = waiter;
-  }
-  stop(): void {
-    this.waiter = null;
-  }
-}
 
 /** One sendto() in flight: the send's callback (or the socket failing) ends the wait. */
 class SendOp implements Watcher<number> {

@@ -20,18 +20,12 @@
 import * as net from 'net';
 import * as stream from 'stream';
 import * as tls from 'tls';
-import { constants as osConstants } from 'os';
 import { getHub, assertCanBlock } from '../lib/hub';
-import type { Watcher } from '../lib/hub';
-import type { Waiter } from '../lib/waiter';
 import { ConcurrentObjectUseError, TimeoutError } from '../lib/errors';
 import { describeReceived, invalidArgType, invalidArgValue, outOfRange } from '../lib/args';
+import { type BlockingOptions, type ErrnoError, SlotWatcher, callTimeout, checkTimeout, closedError, sysError, wake } from './blocking';
 
-/** Per-call options of the blocking methods. */
-export interface BlockingOptions {
-  /** ms; `null` waits forever; `0` never waits (throws code EAGAIN). Default: the socket's blockingTimeout. */
-  timeout?: number | null;
-}
+export type { BlockingOptions };
 
 export interface ConnectOptions extends BlockingOptions {
   /** Any other option is handed to net.connect() (localAddress, family, noDelay, keepAlive, ...). */
@@ -67,35 +61,8 @@ declare module 'net' {
 
 // ---------------------------------------------------------------- errors
 
-type ErrnoError = Error & { code: string; errno?: number; syscall?: string };
-
-function sysError(code: 'EBADF' | 'EAGAIN' | 'EPIPE', message: string, syscall: string): ErrnoError {
-  const err = new Error(message) as ErrnoError;
-  err.code = code;
-  err.errno = -osConstants.errno[code];
-  err.syscall = syscall;
-  return err;
-}
-
-function closedError(syscall: string): ErrnoError {
-  return sysError('EBADF', 'The socket was closed', syscall);
-}
 
 
-function checkTimeout(value: unknown, name: string): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
-  if (!(value >= 0)) throw outOfRange(name, '>= 0 (Infinity or null: forever)', value);
-  return value;
-}
-
-/** The timeout one call uses: its own `timeout` option, else the object's blockingTimeout. */
-function callTimeout(options: BlockingOptions | undefined, fallback: number | null): number | null {
-  if (options === undefined) return fallback;
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const t = options.timeout;
-  return t === undefined ? fallback : checkTimeout(t, 'options.timeout');
-}
 
 function checkData(data: unknown): number {
   if (typeof data === 'string') return Buffer.byteLength(data);
@@ -145,20 +112,6 @@ function errorOf(st: SocketState): Error | null {
   return st.error;
 }
 
-function wake(waiter: Waiter<unknown> | null): void {
-  if (waiter !== null && !waiter.ready()) waiter.switch(undefined);
-}
-
-/** A watcher that only records the waiter; the socket's listeners do the waking. */
-class SlotWatcher implements Watcher<unknown> {
-  waiter: Waiter<unknown> | null = null;
-  start(waiter: Waiter<unknown>): void {
-    this.waiter = waiter;
-  }
-  stop(): void {
-    this.waiter = null;
-  }
-}
 
 class SocketState {
   timeout: number | null = null;

@@ -1,0 +1,56 @@
+// What the blocking socket patches (net, dgram) share: errors with errno
+// codes, per-call timeouts, and the waiter slot a socket's listeners wake.
+import { constants as osConstants } from 'os';
+import type { Watcher } from '../lib/hub';
+import type { Waiter } from '../lib/waiter';
+import { invalidArgType, outOfRange } from '../lib/args';
+
+/** Per-call options of the blocking methods. */
+export interface BlockingOptions {
+  /** ms; `null` waits forever; `0` never waits (throws code EAGAIN). Default: the socket's blockingTimeout. */
+  timeout?: number | null;
+}
+
+export type ErrnoError = Error & { code: string; errno?: number; syscall?: string };
+
+export function sysError(code: 'EBADF' | 'EAGAIN' | 'EPIPE', message: string, syscall: string): ErrnoError {
+  const err = new Error(message) as ErrnoError;
+  err.code = code;
+  err.errno = -osConstants.errno[code];
+  err.syscall = syscall;
+  return err;
+}
+
+export function closedError(syscall: string): ErrnoError {
+  return sysError('EBADF', 'The socket was closed', syscall);
+}
+
+export function checkTimeout(value: unknown, name: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
+  if (!(value >= 0)) throw outOfRange(name, '>= 0 (Infinity or null: forever)', value);
+  return value;
+}
+
+/** The timeout one call uses: its own `timeout` option, else the object's blockingTimeout. */
+export function callTimeout(options: BlockingOptions | undefined, fallback: number | null): number | null {
+  if (options === undefined) return fallback;
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const t = options.timeout;
+  return t === undefined ? fallback : checkTimeout(t, 'options.timeout');
+}
+
+export function wake(waiter: Waiter<unknown> | null): void {
+  if (waiter !== null && !waiter.ready()) waiter.switch(undefined);
+}
+
+/** A watcher that only records the waiter; the socket's listeners do the waking. */
+export class SlotWatcher implements Watcher<unknown> {
+  waiter: Waiter<unknown> | null = null;
+  start(waiter: Waiter<unknown>): void {
+    this.waiter = waiter;
+  }
+  stop(): void {
+    this.waiter = null;
+  }
+}
