@@ -248,7 +248,6 @@ describe('faults: errors that escape', function () {
     ['microtask', 'a microtask'],
     ['rejection', 'an unhandled promise rejection'],
     ['tick', 'a process.nextTick callback'],
-    ['fs', 'an fs callback'],
   ]) {
     it(`at the root with no 'uncaughtException' listener, an error from ${what} is printed and the process exits with code 1, as in Node (child process)`, function () {
       const res = runFixture('root-callback-error.js', [kind, 'none']);

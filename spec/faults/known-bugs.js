@@ -4,7 +4,10 @@
 // should happen. The fixtures are in spec/fixtures/faults/. (Bugs fixed
 // since live on as regression tests in the other fault specs.)
 const { expect } = require('chai');
-const { runFixture } = require('./helpers');
+const { patchAll } = require('../..');
+const { runFixture, pattern } = require('./helpers');
+const { inFiber, cleanup, pair, until } = require('../net/helpers');
+const { sleep } = require('../..');
 
 describe('faults: known bugs', function () {
   describe('errors thrown by event-loop callbacks while the root blocks (lib/hub.ts parkRoot, native/loop.cc RunLoopOnce)', function () {
@@ -24,7 +27,7 @@ describe('faults: known bugs', function () {
         expect(res.status).to.equal(0);
       });
     }
-    for (const [kind, what] of kinds.filter(([k]) => k === 'connection' || k === 'immediate')) {
+    for (const [kind, what] of kinds.filter(([k]) => k === 'connection' || k === 'immediate' || k === 'fs')) {
       it(`BUG: with no 'uncaughtException' listener, an error thrown by ${what} is printed and the process exits with code 1, as in Node`, function () {
         const res = runFixture('root-callback-error.js', [kind, 'none']);
         expect(res.stderr).to.contain(`Error: from ${kind}\n`);
@@ -33,5 +36,34 @@ describe('faults: known bugs', function () {
         expect(res.status).to.equal(1);
       });
     }
+  });
+
+  describe('a reset after buffered bytes (patches/net.ts take)', function () {
+    before(() => patchAll());
+    afterEach(cleanup);
+
+    it('BUG (seen on Node 22; passes on 20 and 24): bytes that arrived before the reset (in Node\'s buffer and the kernel\'s) are returned before the error', () =>
+      inFiber(() => {
+        const { client, conn } = pair();
+        client.sendall(pattern(100000)); // more than Node buffers for a paused socket (64 KiB): the rest waits in the kernel
+        until(() => conn.readableLength >= 65536, 'the bytes buffered');
+        sleep(20);
+        client.resetAndDestroy();
+        sleep(20); // the RST has arrived (Node notices it once it reads again)
+        const got = [];
+        let err = null;
+        for (;;) {
+          try {
+            const b = conn.recv(7000);
+            if (b.length === 0) break;
+            got.push(b);
+          } catch (e) {
+            err = e;
+            break;
+          }
+        }
+        expect(Buffer.concat(got).equals(pattern(100000))).to.equal(true);
+        expect(err && err.code).to.equal('ECONNRESET');
+      }));
   });
 });
