@@ -15,28 +15,7 @@ const {
   BlockingSwitchOutError,
 } = require('../..');
 const { inFiber } = require('../hub/helpers');
-const { root, runNode } = require('../helpers');
-
-/** Expects fn() to throw a Node-style argument error with `code`. */
-function expectArgError(fn, code) {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'an error').to.be.instanceOf(Error);
-  expect(err.code).to.equal(code);
-  return err;
-}
-
-/** Runs `code` as a plain node script's top level (the root) and returns its stdout lines. */
-function runAtRoot(code) {
-  const res = runNode('-e', [`const fibernet = require(${JSON.stringify(root)});\n${code}`]);
-  expect(res.stderr).to.equal('');
-  expect(res.status).to.equal(0);
-  return res.stdout.trim().split('\n');
-}
+const { runAtRoot, expectCode: expectArgError } = require('./helpers');
 
 describe('Event', () => {
   it('starts clear; set() and clear() flip isSet() and ready()', () => {

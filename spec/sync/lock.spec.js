@@ -18,28 +18,7 @@ const {
   BlockingSwitchOutError,
 } = require('../..');
 const { inFiber } = require('../hub/helpers');
-const { root, runNode } = require('../helpers');
-
-/** Expects fn() to throw an error with `code`; returns it. */
-function expectCode(fn, code) {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'an error').to.be.instanceOf(Error);
-  expect(err.code).to.equal(code);
-  return err;
-}
-
-/** Runs `code` as a plain node script's top level (the root) and returns its stdout lines. */
-function runAtRoot(code) {
-  const res = runNode('-e', [`const fibernet = require(${JSON.stringify(root)});\n${code}`]);
-  expect(res.stderr).to.equal('');
-  expect(res.status).to.equal(0);
-  return res.stdout.trim().split('\n');
-}
+const { runAtRoot, expectCode } = require('./helpers');
 
 /** Spawns one greenlet per name, each parked (in that order) in acquire() of `sem`, logging when it gets it. */
 function parkAcquirers(sem, names, log) {

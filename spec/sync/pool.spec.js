@@ -15,20 +15,7 @@ const {
   BlockingSwitchOutError,
 } = require('../..');
 const { inFiber, captureErrors } = require('../hub/helpers');
-const { root, runNode } = require('../helpers');
-
-/** Expects fn() to throw an error with `code`; returns it. */
-function expectCode(fn, code) {
-  let err;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'an error').to.be.instanceOf(Error);
-  expect(err.code).to.equal(code);
-  return err;
-}
+const { runAtRoot, expectCode } = require('./helpers');
 
 /** Runs fn in an event-loop callback (where blocking is refused); resolves with what it threw, or undefined. */
 function thrownInCallback(fn) {
@@ -42,14 +29,6 @@ function thrownInCallback(fn) {
       }
     }),
   );
-}
-
-/** Runs `code` as a plain node script's top level (the root) and returns its stdout lines. */
-function runAtRoot(code) {
-  const res = runNode('-e', [`const fibernet = require(${JSON.stringify(root)});\n${code}`]);
-  expect(res.stderr).to.equal('');
-  expect(res.status).to.equal(0);
-  return res.stdout.trim().split('\n');
 }
 
 /** A function that records how many of its calls run at once (in `stats.max`). */
