@@ -35,6 +35,26 @@ export interface NativeStats {
   guarded: number;
 }
 
+/** One JavaScript frame of a stack, as dumpFibers() and the monitor report it. */
+export interface StackFrameInfo {
+  /** The function's name ('' for an anonymous function or top-level code). */
+  functionName: string;
+  /** The script's file name or URL. */
+  file: string;
+  /** 1-based line and column. */
+  line: number;
+  column: number;
+}
+
+/** What native/monitor.cc hands lib/monitor.ts when it found the Hub blocked. */
+export interface NativeBlockingReport {
+  blockedMs: number;
+  running: string;
+  inFiber: boolean;
+  owner: unknown;
+  stack: StackFrameInfo[];
+}
+
 export interface FiberBinding {
   /**
    * A fiber that will start in `entry(state)`; reportUncaught: an error escaping the entry goes
@@ -48,6 +68,16 @@ export interface FiberBinding {
   /** Parks the running fiber; hands control to its resumer, or to the parked fiber `next` in its place. */
   suspend(next?: FiberHandle): void;
   stats(): NativeStats;
+  /** The stack of a parked fiber (undefined when it is not parked), read without running its JavaScript. */
+  peek(handle: FiberHandle): StackFrameInfo[] | undefined;
+  /** The running stack. */
+  captureStack(): StackFrameInfo[];
+  /**
+   * Starts the blocking monitor's watchdog: reports go to `deliver` once the thread is free, or
+   * (without it) to stderr at once, leaving out frames from files under `internalPrefix`.
+   */
+  monitorStart(maxBlockingMs: number, deliver: ((report: NativeBlockingReport) => void) | undefined, internalPrefix: string): void;
+  monitorStop(): void;
   setPoolSize(n: number): void;
   /** The JavaScript stack budget of the isolate's own thread, in bytes. */
   setRootStackBudget(bytes: number): void;

@@ -39,6 +39,7 @@ export function waitFor<T>(promise: PromiseLike<T> | T, options?: WaitForOptions
       stop() {
         active = false;
       },
+      describeWait: () => ({ kind: 'promise', detail: 'waitFor(): a promise to settle' }),
     },
     { timeout },
   );
@@ -68,6 +69,7 @@ export function blocking<A extends unknown[], R>(fn: (...args: [...A, Callback<R
       stop() {
         active = false;
       },
+      describeWait: () => ({ kind: 'callback', detail: `blocking(${fn.name || 'anonymous'}): its callback` }),
     });
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });

@@ -5,6 +5,8 @@ import * as path from 'path';
 import Module = require('module');
 import { patchAll } from '../patches';
 import { hookRunMain, installFibersAlias } from './runner';
+import { monitorFromEnv } from './monitor';
+import { dumpOnSignalFromEnv } from './dump';
 
 const usage = `Usage: fibernet [options] <script.js> [arguments...]
 
@@ -54,6 +56,9 @@ export function main(argv: string[]): number | undefined {
   // The script sees the command line plain `node script.js args` gives it.
   process.argv = [process.argv[0], path.resolve(argv[i]), ...argv.slice(i + 1)];
   patchAll();
+  // FIBERNET_MONITOR and FIBERNET_DUMP_ON_SIGNAL work for scripts that never load fibernet themselves.
+  monitorFromEnv();
+  dumpOnSignalFromEnv();
   if (alias) installFibersAlias();
   hookRunMain();
   (Module as unknown as { runMain(main?: string): void }).runMain(process.argv[1]);

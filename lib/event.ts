@@ -134,7 +134,7 @@ export class AsyncResult<T = unknown> extends AbstractLinkable {
     if (this._state === UNSET) {
       if (timeout === 0) throw new TimeoutError();
       assertCanBlock('AsyncResult.get()');
-      if (!this._park(timeout)) throw new TimeoutError();
+      if (!this._park(timeout, false, 'AsyncResult.get()')) throw new TimeoutError();
     }
     return this.getNowait();
   }

@@ -12,7 +12,7 @@
 // object, so a parked fiber whose Fiber object is dropped can be found by the
 // FinalizationRegistry and unwound.
 import { AsyncResource, executionAsyncId } from 'async_hooks';
-import { binding, FiberHandle } from './binding';
+import { binding, FiberHandle, type StackFrameInfo } from './binding';
 import * as asyncStack from './async-stack';
 import { FiberExit } from './errors';
 
@@ -44,6 +44,12 @@ interface FiberState {
   reportUncaught: boolean;
   /** Resumed (directly or through a hand-over) by the isolate's own thread. */
   rootResumed: boolean;
+  /**
+   * What runs on this fiber, for dumpFibers() and the monitor (native/monitor.cc
+   * reads it): the Greenlet, or for a plain Fiber that blocked on the Hub a
+   * WeakRef to its Party (a strong one would keep a dropped parked fiber alive).
+   */
+  owner: unknown;
 }
 
 export interface FiberOptions {
@@ -332,6 +338,7 @@ const FiberImpl = function Fiber(this: Fiber | undefined, fn: unknown, options?:
     watched: false,
     reportUncaught: false,
     rootResumed: false,
+    owner: undefined,
   };
   // A plain symbol-keyed field: defineProperty here costs more than the rest of a fiber's creation.
   (this as unknown as { [kState]: FiberState })[kState] = state;
@@ -478,6 +485,41 @@ Object.defineProperties(FiberImpl, {
 });
 
 export const Fiber = FiberImpl;
+
+/** @internal Records what runs on `fiber` (see FiberState.owner). */
+export function setFiberOwner(fiber: Fiber, owner: unknown): void {
+  stateOf(fiber).owner = owner;
+}
+
+/** @internal One fiber as dumpFibers() sees it. */
+export interface FiberSnapshot {
+  owner: unknown;
+  /** The name of the function it runs. */
+  fnName: string;
+  /** started and not finished */
+  started: boolean;
+  /** parked in Fiber.yield() */
+  parked: boolean;
+  /** it is the fiber that asked */
+  current: boolean;
+  /** where it is parked, innermost first (undefined: not parked, so not readable) */
+  stack: StackFrameInfo[] | undefined;
+}
+
+/**
+ * @internal Every fiber started and not finished, most recently started
+ * first, with the stacks of the parked ones (each resumed into the native
+ * core only, which reads its frames and switches back: see native peek()).
+ */
+export function snapshotFibers(): FiberSnapshot[] {
+  const out: FiberSnapshot[] = [];
+  for (const s of binding.liveStates(fiberEntry) as FiberState[]) {
+    const isCurrent = s === currentState;
+    const stack = isCurrent ? binding.captureStack() : s.yielding && s.handle !== null ? binding.peek(s.handle) : undefined;
+    out.push({ owner: s.owner, fnName: s.fn.name, started: s.started, parked: s.yielding, current: isCurrent, stack });
+  }
+  return out;
+}
 
 /**
  * @internal Starts `fn` in a fiber whose escaping errors are uncaught

@@ -1,5 +1,6 @@
 // Greenlets: fibers the Hub runs, with a result, links, join and kill
 // (gevent.greenlet in Node's idiom).
+import { performance } from 'perf_hooks';
 import { Fiber } from './fiber';
 import { FiberExit, TimeoutError } from './errors';
 import { canBlock, checkTimeout, getHub, iwait, wait, type Party } from './hub';
@@ -31,6 +32,17 @@ const DEAD = 3;
 
 let nextId = 1;
 
+/** Greenlets started with startLater() whose delay has not passed (dumpFibers lists them). */
+const startingLater = new Set<Greenlet<any>>();
+
+/** @internal The greenlets started and not yet running: on the Hub's next turn, or after a delay. */
+export function pendingGreenlets(): Array<Greenlet<unknown>> {
+  const out: Array<Greenlet<unknown>> = [];
+  for (const item of getHub().scheduledItems()) if (item instanceof Greenlet && item.started) out.push(item);
+  for (const g of startingLater) out.push(g);
+  return out;
+}
+
 export class Greenlet<T = unknown> {
   /** A number unique in this process, for messages. */
   readonly id = nextId++;
@@ -58,16 +70,20 @@ export class Greenlet<T = unknown> {
     this._name = fn.name || 'anonymous';
     // Created here, so the fiber starts in the async context of its spawner.
     this.fiber = new Fiber(() => this._body());
-    this._party = getHub().partyOf(this.fiber);
-    this._party.owner = this;
+    this._party = getHub().adopt(this.fiber, this);
   }
 
   /** Schedules the greenlet to start on the Hub's next turn. Does nothing if already started or dead. */
   start(): this {
     if (this._state !== NEW) return this;
     this._state = SCHEDULED;
-    getHub().schedule(() => this._begin());
+    getHub().scheduleStart(this);
     return this;
+  }
+
+  /** @internal Called by the Hub at the turn after start(). */
+  runScheduled(): void {
+    this._begin();
   }
 
   /** Starts the greenlet after `ms` milliseconds. */
@@ -75,6 +91,7 @@ export class Greenlet<T = unknown> {
     const delay = checkDelay(ms, 'ms');
     if (this._state !== NEW) return this;
     this._state = SCHEDULED;
+    startingLater.add(this);
     this._timer = startTimer(() => {
       this._timer = null;
       this._begin();
@@ -138,6 +155,7 @@ export class Greenlet<T = unknown> {
           stop: () => {
             if (cb !== null) this.unlink(cb);
           },
+          describeWait: () => ({ kind: 'join', detail: `join() on ${String(this)}` }),
         },
         { timeout: ms, timeoutError: timedOut },
       );
@@ -170,6 +188,7 @@ export class Greenlet<T = unknown> {
         stopTimer(this._timer);
         this._timer = null;
       }
+      startingLater.delete(this);
       this._finish(undefined, error, true);
       return;
     }
@@ -184,6 +203,7 @@ export class Greenlet<T = unknown> {
 
   private _begin(): void {
     if (this._state !== SCHEDULED) return;
+    startingLater.delete(this);
     this._state = RUNNING;
     getHub().start(this._party, (err) => this._finish(undefined, err, true));
   }
@@ -279,10 +299,12 @@ export function sleep(ms = 0): void {
       stop() {
         active = false;
       },
+      describeWait: () => ({ kind: 'sleep', detail: 'sleep(0): until the Hub\'s next turn' }),
     });
     return;
   }
   let timer: Timer | null = null;
+  const deadline = performance.now() + delay;
   hub.wait<void>({
     start(w) {
       timer = startTimer(() => w.switch(undefined), delay);
@@ -290,6 +312,10 @@ export function sleep(ms = 0): void {
     stop() {
       stopTimer(timer);
     },
+    describeWait: () => ({
+      kind: 'sleep',
+      detail: `sleep(${delay} ms), ${delay === Infinity ? 'for ever' : `${Math.max(0, Math.round(deadline - performance.now()))} ms left`}`,
+    }),
   });
 }
 

@@ -18,7 +18,7 @@ import { executionAsyncId, executionAsyncResource } from 'async_hooks';
 import { performance } from 'perf_hooks';
 import { inspect } from 'util';
 import { isMainThread } from 'worker_threads';
-import { Fiber, HandOver, isParked, setHandOver } from './fiber';
+import { Fiber, HandOver, isParked, setFiberOwner, setHandOver } from './fiber';
 import { BlockingSwitchOutError, InvalidSwitchError, LoopExit, TimeoutError } from './errors';
 import { invalidArgType, outOfRange } from './args';
 import { loop } from './loop';
@@ -31,6 +31,21 @@ export interface Watcher<T> {
   start(waiter: Waiter<T>): void;
   /** Undo start(): remove listeners, clear timers. Called on every exit path of Hub.wait(). */
   stop(): void;
+  /** What is waited on, for dumpFibers() (called only when a dump is made). */
+  describeWait?(): WaitDescription;
+}
+
+/** What a parked fiber waits on, as dumpFibers() reports it. */
+export interface WaitDescription {
+  /** A short kind: 'recv', 'accept', 'sleep', 'Event', 'Queue', 'Waiter', 'Future', 'join', ... */
+  kind: string;
+  /** A sentence for people: what exactly, and for sleep the time left. */
+  detail: string;
+}
+
+/** @internal Something the Hub starts at its next turn (a scheduled Greenlet), listed by dumpFibers(). */
+export interface Scheduled {
+  runScheduled(): void;
 }
 
 export interface HubWaitOptions {
@@ -70,6 +85,8 @@ export class Party {
   owner: unknown = undefined;
   /** Parked with a bare Fiber.yield() (the old API's Future.wait): anyone may resume it, and kill/Timeout errors do too. */
   yieldParked = false;
+  /** When the current (or last) park began, on the Hub's clock (performance.now() milliseconds). */
+  parkedAt = 0;
   constructor(readonly fiber: Fiber | null) {}
 }
 
@@ -111,7 +128,7 @@ export class Hub {
   private head = 0;
   /** What nextHandOver() returns, reused: fiber.ts reads it at once. */
   private readonly handOverSlot: HandOver = { fiber: null as unknown as Fiber, value: undefined };
-  private callbacks: Array<() => void> = [];
+  private callbacks: Array<(() => void) | Scheduled> = [];
   private turnPending = false;
   private tickPending = false;
   /** True while the Hub runs fibers or its callbacks: wake-ups only queue. */
@@ -123,6 +140,12 @@ export class Hub {
 
   /** When the current drain began (its fairness budget). */
   private drainStarted = 0;
+  /**
+   * @internal performance.now() at the start of the Hub's current (or last)
+   * turn: when a park began, to within a switch interval, without reading
+   * the clock at every park.
+   */
+  clock = 0;
 
   /** @internal Use getHub(). */
   constructor() {
@@ -142,6 +165,7 @@ export class Hub {
     const timeoutError =
       timeout === null ? undefined : options?.timeoutError !== undefined ? options.timeoutError : new TimeoutError();
     const waiter = new Waiter<T>();
+    waiter.source = watcher;
     let timer: Timer | null = null;
     try {
       watcher.start(waiter);
@@ -158,6 +182,28 @@ export class Hub {
     if (typeof fn !== 'function') throw new TypeError('schedule() expects a function');
     this.callbacks.push(fn);
     this.requestTurn();
+  }
+
+  /** @internal Starts `item` at the Hub's next turn, in schedule() order (Greenlet#start). */
+  scheduleStart(item: Scheduled): void {
+    this.callbacks.push(item);
+    this.requestTurn();
+  }
+
+  /** @internal What waits for the Hub's next turn to start (dumpFibers). */
+  scheduledItems(): Scheduled[] {
+    return this.callbacks.filter((cb): cb is Scheduled => typeof cb !== 'function');
+  }
+
+  /** @internal The parties queued to be resumed (woken, not yet run). */
+  readyParties(): Set<Party> {
+    const out = new Set<Party>();
+    const q = this.queue;
+    for (let i = this.head; i < q.length; i += 2) {
+      const p = q[i];
+      if (p instanceof Party && p.seq === q[i + 1] && (p.waiter !== null || p.yieldParked)) out.add(p);
+    }
+    return out;
   }
 
   /**
@@ -195,7 +241,19 @@ export class Hub {
     if (p === undefined) {
       p = new Party(fiber);
       holder[kParty] = p;
+      // A plain Fiber that blocks on the Hub: dumpFibers() finds its party
+      // through the fiber's state, weakly (see FiberState.owner).
+      setFiberOwner(fiber, new WeakRef(p));
     }
+    return p;
+  }
+
+  /** @internal The party of a fiber that `owner` (a Greenlet) runs on. */
+  adopt(fiber: Fiber, owner: unknown): Party {
+    const p = new Party(fiber);
+    p.owner = owner;
+    (fiber as unknown as { [kParty]?: Party })[kParty] = p;
+    setFiberOwner(fiber, owner);
     return p;
   }
 
@@ -221,6 +279,7 @@ export class Hub {
       this.raisePending(p);
       if (waiter.ready()) return;
       p.waiter = waiter;
+      p.parkedAt = this.clock;
       let resumedWith: unknown;
       try {
         resumedWith = Fiber.yield();
@@ -239,6 +298,7 @@ export class Hub {
   private parkRoot(waiter: Waiter<any>): void {
     const p = this.root;
     p.waiter = waiter;
+    p.parkedAt = performance.now();
     try {
       for (;;) {
         this.raisePending(p);
@@ -275,6 +335,7 @@ export class Hub {
     const p = this.partyOf(fiber);
     this.raisePending(p);
     p.yieldParked = true;
+    p.parkedAt = this.clock;
     try {
       Fiber.yield();
     } finally {
@@ -328,6 +389,7 @@ export class Hub {
     }
     const was = this.draining;
     this.draining = true;
+    if (!was) this.clock = performance.now();
     try {
       if (onStartFailure === undefined) this.runFiber(p, undefined);
       else {
@@ -419,15 +481,18 @@ export class Hub {
     this.turnPending = false;
     const cbs = this.callbacks;
     if (cbs.length > 0) {
+      this.clock = performance.now();
       this.callbacks = [];
       const was = this.draining;
       this.draining = true;
       try {
         for (let i = 0; i < cbs.length; i++) {
+          const cb = cbs[i];
           try {
-            cbs[i]();
+            if (typeof cb === 'function') cb();
+            else cb.runScheduled();
           } catch (err) {
-            this.handleError(cbs[i].name ? `Hub callback ${cbs[i].name}` : 'Hub callback', err);
+            this.handleError(typeof cb !== 'function' ? String(cb) : cb.name ? `Hub callback ${cb.name}` : 'Hub callback', err);
           }
         }
       } finally {
@@ -444,6 +509,7 @@ export class Hub {
     const q = this.queue;
     const started = performance.now();
     this.drainStarted = started;
+    this.clock = started;
     let n = 0;
     try {
       while (this.head < q.length) {

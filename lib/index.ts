@@ -27,3 +27,15 @@ export { IncompleteReadError } from '../patches/net-lines';
 export type { ReceivedDatagram } from '../patches/dgram';
 export { Queue, LifoQueue, PriorityQueue, JoinableQueue, Channel, QueueEmpty, QueueFull, TaskDoneError, IncomparableError } from './queue';
 export type { QueueOptions, PriorityQueueOptions, JoinableQueueOptions } from './queue';
+export { monitor, MonitorRunningError } from './monitor';
+export type { Monitor, MonitorOptions, BlockingReport } from './monitor';
+export { dumpFibers } from './dump';
+export type { FiberDumpEntry, DumpOptions } from './dump';
+export type { StackFrameInfo } from './binding';
+export type { WaitDescription } from './hub';
+
+import { monitorFromEnv } from './monitor';
+import { dumpOnSignalFromEnv } from './dump';
+// FIBERNET_MONITOR=<ms> and FIBERNET_DUMP_ON_SIGNAL=1 take effect when fibernet loads.
+monitorFromEnv();
+dumpOnSignalFromEnv();

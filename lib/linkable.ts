@@ -129,7 +129,7 @@ export abstract class AbstractLinkable implements Linkable {
    * removed and what it was granted is given back. The caller must have
    * checked that it may block.
    */
-  protected _park(timeout: number | null, behind = false): boolean {
+  protected _park(timeout: number | null, behind = false, what = `${this.constructor.name}.wait()`): boolean {
     const link: Link = { waiter: null, callback: null, woken: null };
     const queue = behind && this._notification !== null ? this._notification.arrived : this._links;
     const timedOut = {};
@@ -143,6 +143,7 @@ export abstract class AbstractLinkable implements Linkable {
           stop: () => {
             if (link.woken === null) this._remove(link);
           },
+          describeWait: () => ({ kind: this.constructor.name, detail: what }),
         },
         { timeout, timeoutError: timedOut },
       );
@@ -167,12 +168,12 @@ export abstract class AbstractLinkable implements Linkable {
     if (this.ready()) {
       // Ready, but a notification is under way: queue behind the parties it
       // woke (gevent issue 1520), unless the caller may not or need not block.
-      if (this._notification !== null && timeout !== 0 && canBlock()) this._park(null, true);
+      if (this._notification !== null && timeout !== 0 && canBlock()) this._park(null, true, what);
       return true;
     }
     if (timeout === 0) return false;
     assertCanBlock(what);
-    return this._park(timeout);
+    return this._park(timeout, false, what);
   }
 
   private _remove(link: Link): void {

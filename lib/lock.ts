@@ -86,9 +86,10 @@ export class Semaphore extends AbstractLinkable {
       return true;
     }
     if (timeout === 0) return false;
-    assertCanBlock(`${this.constructor.name}.acquire()`);
+    const what = `${this.constructor.name}.acquire()`;
+    assertCanBlock(what);
     // True: the notification took the permit for us.
-    return this._park(timeout);
+    return this._park(timeout, false, what);
   }
 
   /**

@@ -18,6 +18,8 @@ export class Waiter<T = unknown> {
   private _value: unknown = undefined;
   private _party: Party | null = null;
   private _links: Array<(w: Waiter<T>) => void> | null = null;
+  /** @internal The watcher Hub.wait() started with this Waiter (what a dump says it waits on). */
+  source: unknown = undefined;
 
   /** Hands `value` to the waiting party (or keeps it for the next get()). */
   switch(value: T): void {

@@ -6,6 +6,7 @@
 
 #include "addon.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -49,6 +50,15 @@ struct Fiber {
   bool parked = false;           // waiting in suspend(), so it may be handed control
   Fiber* prev_live = nullptr;    // list of started fibers, for teardown
   Fiber* next_live = nullptr;
+};
+
+// One JavaScript frame, copied out of V8 (a parked fiber's stack is read on
+// its own stack, then carried back to the fiber that asked).
+struct FrameRecord {
+  std::string function;
+  std::string file;
+  int line = 0;
+  int column = 0;
 };
 
 // A failure to give a fiber somewhere to run: the message and Node-style code.
@@ -97,6 +107,13 @@ struct Instance {
   size_t fibers_live = 0;
   Fiber* live = nullptr;
   bool closing = false;
+  // Bumped at every switch; the blocking monitor's watchdog (monitor.cc)
+  // reads it from its own thread to tell a busy loop from a stuck one.
+  std::atomic<uint64_t> switches{0};
+  // peek(): the parked fiber resumed only to record its stack, and what it recorded.
+  Fiber* peek_target = nullptr;
+  std::vector<FrameRecord> peek_frames;
+  void* monitor = nullptr;  // the running blocking monitor (monitor.cc), if any
 
   Runner* RunnerOf(Fiber* f) { return f == nullptr ? backend->Root() : f->runner; }
 };
@@ -105,6 +122,17 @@ struct Instance {
 // when it returns control goes back to the fiber's last resumer. Called on the
 // runner's own stack with the isolate locked (by the runner's own Locker).
 void RunFibers(Runner* r);
+
+// The JavaScript frames of the running stack, innermost first (at most `limit`).
+std::vector<FrameRecord> CaptureFrames(v8::Isolate* isolate, int limit);
+// The frames as JavaScript objects { functionName, file, line, column }.
+v8::Local<v8::Array> FramesToJs(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                const std::vector<FrameRecord>& frames);
+// The state object lib/fiber.ts keeps for `f` (undefined once its handle is gone).
+v8::Local<v8::Value> StateOf(v8::Isolate* isolate, Fiber* f);
+
+// The blocking monitor's bindings (monitor.cc): monitorStart, monitorStop.
+void InitMonitor(Instance* inst, v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
 
 // The backends. Each returns null (with `why`) where it cannot work here.
 Backend* NewThreadsBackend(Instance* inst);

@@ -139,12 +139,16 @@ void ReleaseRunner(Instance* inst, Runner* r) {
   RetireRunner(inst, r);
 }
 
+// The most frames a peek or a monitor report records.
+constexpr int kPeekFrames = 64;
+
 // Moves control from the running context to `f` and back. Returns once `f`
 // suspends or finishes.
 void SwitchInto(Instance* inst, Fiber* f) {
   Fiber* self = inst->current;
   f->caller = self;
   inst->current = f;
+  inst->switches.fetch_add(1, std::memory_order_relaxed);
   inst->backend->Transfer(inst->RunnerOf(self), f->runner);
   inst->backend->AfterResume();
   inst->current = self;
@@ -296,9 +300,21 @@ void Suspend(const FunctionCallbackInfo<Value>& args) {
     target = next;
     inst->current = next;
   }
-  isolate->Exit();
-  inst->backend->Transfer(self->runner, inst->RunnerOf(target));
-  isolate->Enter();
+  for (;;) {
+    inst->switches.fetch_add(1, std::memory_order_relaxed);
+    isolate->Exit();
+    inst->backend->Transfer(self->runner, inst->RunnerOf(target));
+    isolate->Enter();
+    if (inst->peek_target != self) break;
+    // Resumed by peek() only to record where we are parked: no JavaScript
+    // runs here, and control goes straight back to the peeker.
+    {
+      HandleScope scope(isolate);
+      inst->peek_frames = CaptureFrames(isolate, kPeekFrames);
+    }
+    inst->peek_target = nullptr;
+    target = self->caller;
+  }
   self->parked = false;
 #if V8_MAJOR_VERSION >= 12
   isolate->SetContinuationPreservedEmbedderData(frame.Get(isolate));
@@ -424,6 +440,32 @@ void LiveStates(const FunctionCallbackInfo<Value>& args) {
   args.GetReturnValue().Set(out);
 }
 
+// peek(handle) -> the stack of a parked fiber as [{ functionName, file, line,
+// column }], innermost first, or undefined when it is not parked (not
+// started, running, or up the running chain). The fiber is resumed into
+// suspend() only, which records its frames and switches straight back: the
+// cost of a stack lies here, never on an ordinary switch.
+void Peek(const FunctionCallbackInfo<Value>& args) {
+  Instance* inst = InstanceOf(args);
+  Isolate* isolate = args.GetIsolate();
+  Fiber* f = Unwrap(args[0]);
+  if (f == nullptr) return ThrowTypeError(isolate, "peek() expects a fiber handle");
+  if (!f->parked || f->runner == nullptr || f == inst->current || inst->closing) return;
+  Fiber* caller = f->caller;
+  inst->peek_target = f;
+  SwitchInto(inst, f);
+  f->caller = caller;
+  std::vector<FrameRecord> frames;
+  frames.swap(inst->peek_frames);
+  args.GetReturnValue().Set(FramesToJs(isolate, isolate->GetCurrentContext(), frames));
+}
+
+// captureStack() -> the running stack, in peek()'s form.
+void CaptureStack(const FunctionCallbackInfo<Value>& args) {
+  Isolate* isolate = args.GetIsolate();
+  args.GetReturnValue().Set(FramesToJs(isolate, isolate->GetCurrentContext(), CaptureFrames(isolate, kPeekFrames)));
+}
+
 // setRootStackBudget(bytes): the JavaScript stack budget of the isolate's own
 // thread (--stack-size, or a Worker's resource limits).
 void SetRootStackBudgetBinding(const FunctionCallbackInfo<Value>& args) {
@@ -492,6 +534,47 @@ Backend* ChooseBackend(Instance* inst, std::string* error, const char** code) {
 
 }  // namespace
 
+std::vector<FrameRecord> CaptureFrames(Isolate* isolate, int limit) {
+  std::vector<FrameRecord> out;
+  Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate, limit, v8::StackTrace::kDetailed);
+  int n = trace->GetFrameCount();
+  out.reserve(n);
+  for (int i = 0; i < n; i++) {
+    Local<v8::StackFrame> frame = trace->GetFrame(isolate, i);
+    FrameRecord rec;
+    if (Local<String> fn = frame->GetFunctionName(); !fn.IsEmpty()) rec.function = *String::Utf8Value(isolate, fn);
+    if (Local<String> file = frame->GetScriptNameOrSourceURL(); !file.IsEmpty()) {
+      rec.file = *String::Utf8Value(isolate, file);
+    }
+    rec.line = frame->GetLineNumber();
+    rec.column = frame->GetColumn();
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+Local<v8::Array> FramesToJs(Isolate* isolate, Local<Context> context, const std::vector<FrameRecord>& frames) {
+  Local<v8::Array> out = v8::Array::New(isolate, static_cast<int>(frames.size()));
+  for (size_t i = 0; i < frames.size(); i++) {
+    const FrameRecord& rec = frames[i];
+    Local<Object> o = Object::New(isolate);
+    auto put = [&](const char* key, Local<Value> value) {
+      o->Set(context, String::NewFromUtf8(isolate, key).ToLocalChecked(), value).Check();
+    };
+    put("functionName", String::NewFromUtf8(isolate, rec.function.c_str()).ToLocalChecked());
+    put("file", String::NewFromUtf8(isolate, rec.file.c_str()).ToLocalChecked());
+    put("line", v8::Integer::New(isolate, rec.line));
+    put("column", v8::Integer::New(isolate, rec.column));
+    out->Set(context, static_cast<uint32_t>(i), o).Check();
+  }
+  return out;
+}
+
+Local<Value> StateOf(Isolate* isolate, Fiber* f) {
+  if (f == nullptr || f->handle.IsEmpty()) return v8::Undefined(isolate);
+  return f->handle.Get(isolate)->GetInternalField(kStateField).As<Value>();
+}
+
 void RunFibers(Runner* r) {
   Instance* inst = r->inst;
   for (;;) {
@@ -515,6 +598,9 @@ void SetMethods(Instance* inst, Local<Object> exports, Local<Context> context) {
   SetMethod(isolate, context, exports, "setPoolSize", SetPoolSize, data);
   SetMethod(isolate, context, exports, "setRootStackBudget", SetRootStackBudgetBinding, data);
   SetMethod(isolate, context, exports, "liveStates", LiveStates, data);
+  SetMethod(isolate, context, exports, "peek", Peek, data);
+  SetMethod(isolate, context, exports, "captureStack", CaptureStack, data);
+  InitMonitor(inst, exports, context);
   if (const char* hooks = getenv("FIBERNET_TEST_HOOKS"); hooks != nullptr && strcmp(hooks, "1") == 0) {
     SetMethod(isolate, context, exports, "overflowNativeStack", OverflowNativeStack, data);
   }

@@ -1,7 +1,7 @@
 // What the blocking socket patches (net, dgram) share: errors with errno
 // codes, per-call timeouts, and the waiter slot a socket's listeners wake.
 import { constants as osConstants } from 'os';
-import type { Watcher } from '../lib/hub';
+import type { Watcher, WaitDescription } from '../lib/hub';
 import type { Waiter } from '../lib/waiter';
 import { invalidArgType, outOfRange } from '../lib/args';
 
@@ -47,10 +47,46 @@ export function wake(waiter: Waiter<unknown> | null): void {
 /** A watcher that only records the waiter; the socket's listeners do the waking. */
 export class SlotWatcher implements Watcher<unknown> {
   waiter: Waiter<unknown> | null = null;
+  /** The blocking call that waits ('recv', 'accept', ...), for dumpFibers(). */
+  op: string;
+  /** The socket or server it waits on. */
+  target: object | null = null;
+  constructor(op = '') {
+    this.op = op;
+  }
   start(waiter: Waiter<unknown>): void {
     this.waiter = waiter;
   }
   stop(): void {
     this.waiter = null;
+  }
+  describeWait(): WaitDescription {
+    const op = this.op || 'socket';
+    return { kind: op, detail: `${op}() on ${describeEndpoint(this.target)}` };
+  }
+}
+
+/** A socket or server as a dump names it: its addresses (read only when a dump is made). */
+export function describeEndpoint(target: object | null): string {
+  const t = target as {
+    remoteAddress?: string;
+    remotePort?: number;
+    localAddress?: string;
+    localPort?: number;
+    address?: () => unknown;
+  } | null;
+  if (t === null) return 'a socket';
+  try {
+    if (t.remoteAddress !== undefined) return `socket ${t.localAddress}:${t.localPort} <- ${t.remoteAddress}:${t.remotePort}`;
+    const kind = t.constructor?.name === 'Server' ? 'server' : 'socket';
+    const addr = typeof t.address === 'function' ? t.address() : null;
+    if (addr !== null && typeof addr === 'object') {
+      const a = addr as { address?: string; port?: number };
+      return `${kind} ${a.address}:${a.port}`;
+    }
+    if (typeof addr === 'string') return `${kind} ${addr}`;
+    return `a ${kind} (not bound)`;
+  } catch {
+    return 'a socket (closed)';
   }
 }

@@ -200,7 +200,7 @@ class DgramState {
   readonly queue = new DatagramQueue();
   /** An error no caller has received yet: thrown once, by the next blocking call. */
   error: Error | null = null;
-  readonly reader = new SlotWatcher();
+  readonly reader = new SlotWatcher('recvfrom');
   /** sendto() calls waiting for their callback. */
   readonly senders = new Set<SendOp>();
 
@@ -208,6 +208,7 @@ class DgramState {
   private queueing = false;
 
   constructor(readonly socket: dgram.Socket, knownOpen: boolean) {
+    this.reader.target = socket;
     this.closed = !knownOpen && isClosed(socket);
   }
 

@@ -129,6 +129,7 @@ class SocketState {
 
   constructor(readonly socket: InternalSocket) {
     const reader = this.reader;
+    reader.target = this.writer.target = socket;
     const writer = this.writer;
     const wakeReader = () => wake(reader.waiter);
     const wakeBoth = () => {
@@ -191,6 +192,7 @@ function park(st: SocketState, watcher: SlotWatcher, timeout: number | null, wha
   if (watcher.waiter !== null) throw busy(what);
   if (timeout === 0) throw sysError('EAGAIN', 'Resource temporarily unavailable', what);
   assertCanBlock(what);
+  watcher.op = what;
   const hub = getHub();
   if (timeout === null) hub.wait(watcher);
   else hub.wait(watcher, { timeout });
@@ -424,11 +426,12 @@ class ServerState {
   readonly queue: net.Socket[] = [];
   head = 0;
   error: Error | null = null;
-  readonly acceptor = new SlotWatcher();
+  readonly acceptor = new SlotWatcher('accept');
   /** accept() has been called: from now on every connection is queued for it. */
   accepting = false;
 
   constructor(readonly server: InternalServer) {
+    this.acceptor.target = server;
     // Installed when the server starts listening, so a connection that
     // arrives before the first accept() waits for it, the way the kernel's
     // backlog would. A connection some other 'connection' listener takes

@@ -113,7 +113,7 @@ export class Channel<T = unknown> implements Iterable<Exclude<T, typeof STOP>> {
     assertCanBlock('Channel.put()');
     const entry = new PutEntry(item, timeout, false);
     try {
-      entry.park(this._putters, false, () => {
+      entry.park(this._putters, false, 'Channel.put()', () => {
         if (this._getters.length > 0) this._scheduleUnlock();
       });
     } catch (err) {
@@ -158,7 +158,7 @@ export class Channel<T = unknown> implements Iterable<Exclude<T, typeof STOP>> {
     try {
       let front = false;
       for (;;) {
-        entry.park(this._getters, front, () => {
+        entry.park(this._getters, front, 'Channel.get()', () => {
           if (this._putters.length > 0) this._scheduleUnlock();
         });
         const offer = entry.from!;

@@ -89,7 +89,7 @@ export class WaitEntry {
    * throws TIMED_OUT when its deadline passes, or whatever kill() or a
    * Timeout raise. `onQueued` runs once it is in the line, before it parks.
    */
-  park(list: WaitEntry[], front: boolean, onQueued?: () => void): void {
+  park(list: WaitEntry[], front: boolean, what: string, onQueued?: () => void): void {
     try {
       getHub().wait<unknown>({
         start: (w) => {
@@ -106,6 +106,7 @@ export class WaitEntry {
         stop: () => {
           if (this.state === WAITING) this.dequeue();
         },
+        describeWait: () => ({ kind: 'Queue', detail: what }),
       });
     } finally {
       this.parked = false;

@@ -88,7 +88,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
         // Done, but joiners are being woken: go after them (gevent issue 1520).
         const entry = new WaitEntry(null);
         try {
-          entry.park(n.arrived, false);
+          entry.park(n.arrived, false, 'JoinableQueue.join()');
         } finally {
           entry.dispose();
         }
@@ -99,7 +99,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     assertCanBlock('JoinableQueue.join()');
     const entry = new WaitEntry(timeout);
     try {
-      entry.park(this._joiners, false);
+      entry.park(this._joiners, false, 'JoinableQueue.join()');
       return true;
     } catch (err) {
       if (err === TIMED_OUT) return false;

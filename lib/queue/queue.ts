@@ -181,10 +181,11 @@ export class Queue<T = unknown> implements Iterable<Exclude<T, typeof STOP>> {
       return;
     }
     if (timeout === 0) throw new QueueFull();
-    assertCanBlock(`${this._name()}.put()`);
+    const what = `${this._name()}.put()`;
+    assertCanBlock(what);
     const entry = new WaitEntry(timeout);
     try {
-      entry.park(this._putters, false, () => {
+      entry.park(this._putters, false, what, () => {
         if (this._getters.length > 0) this._scheduleUnlock();
       });
     } catch (err) {
@@ -298,10 +299,11 @@ export class Queue<T = unknown> implements Iterable<Exclude<T, typeof STOP>> {
 
   private _waitForItem(take: boolean, timeout: number | null): T {
     if (timeout === 0) throw new QueueEmpty();
-    assertCanBlock(`${this._name()}.${take ? 'get' : 'peek'}()`);
+    const what = `${this._name()}.${take ? 'get' : 'peek'}()`;
+    assertCanBlock(what);
     const entry = new ItemEntry<T>(timeout, take);
     try {
-      entry.park(this._getters, false, () => {
+      entry.park(this._getters, false, what, () => {
         if (this._putters.length > 0) this._scheduleUnlock();
       });
     } catch (err) {
