@@ -21,6 +21,11 @@ export interface NativeStats {
   backend: FiberBackend;
   /** Why this backend: forced by FIBERNET_BACKEND, proved at load, or the check that failed. */
   backendReason: string;
+  /**
+   * Whether V8's CPU profiler (--cpu-prof, the inspector's Profiler) records JavaScript that runs
+   * in fibers: 'sampled: ...', or 'not sampled: <why>' (always so on the threads backend).
+   */
+  cpuProfiler: string;
   /** Stacks (or threads) created so far; a fiber reusing a pooled one does not count. */
   created: number;
   /** Stacks (or threads) alive: running a fiber, parked with one, or pooled. */

@@ -99,11 +99,16 @@ class StacksBackend : public Backend {
     // V8's default: --stack-size (984 KB) below the thread's stack; lib/
     // binding.ts tells us the real budget (--stack-size, a Worker's limits).
     root_.stack_size = 984 * 1024;
+    std::string why;
+    locker_flag_ = FindLockerUsedFlag(inst->isolate, slots, &why);
+    profiler_note_ = locker_flag_ != nullptr ? "sampled: V8's Locker flag is cleared between switches"
+                                             : "not sampled: " + why;
     guard_budget_ = DefaultGuardBudget();
     if (const char* n = getenv("FIBERNET_GUARDED_STACKS")) guard_budget_ = strtoul(n, nullptr, 10);
   }
 
   const char* Name() const override { return "stacks"; }
+  std::string ProfilerNote() const override { return profiler_note_; }
   Runner* Root() override { return &root_; }
   size_t Guarded() const override { return guarded_; }
 
@@ -152,11 +157,13 @@ class StacksBackend : public Backend {
     {
       Isolate* isolate = root_.inst->isolate;
       HandleScope handle_scope(isolate);
+      MarkLockerUsed();
       Unlocker unlocker(isolate);
       Aim(target);
       fibernet_stack_switch(&self->sp, target->sp);
     }
     AfterLock(self);
+    ClearLockerUsed();
   }
 
   void Retire(Runner* from, Runner* idle) override {
@@ -304,6 +311,27 @@ class StacksBackend : public Backend {
     }
   }
 
+  // V8's CPU profiler samples this OS thread from a signal handler. With the
+  // Locker flag set it drops any sample taken while the lock is not held by
+  // the thread that started profiling, which is right while a switch is under
+  // way (the registers are on one stack, V8's record of the JavaScript frames
+  // may describe another) and wrong in between, when the running fiber's
+  // stack and V8's record agree exactly as on any thread. So the flag is set
+  // for the switch and cleared once the fiber switched to holds the lock with
+  // its state restored: the profiler then sees fibers' frames. (The flag is
+  // otherwise only read by HandleScope's check that the lock is held, which
+  // holds here.) Signal fences: the handler runs on this thread.
+  void MarkLockerUsed() {
+    if (locker_flag_ == nullptr) return;
+    *locker_flag_ = 1;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  void ClearLockerUsed() {
+    if (locker_flag_ == nullptr) return;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    *locker_flag_ = 0;
+  }
+
   void Aim(StackRunner* to) {
     *thread_id_slot_ = to->v8_thread_id;
     *stack_start_slot_ = reinterpret_cast<void*>(to->stack_top);
@@ -334,7 +362,9 @@ class StacksBackend : public Backend {
       r->v8_thread_id = *self->thread_id_slot_;
       isolate->SetStackLimit(r->Limit());
       self->AfterLock(r);
+      self->ClearLockerUsed();
       RunFibers(r);
+      self->MarkLockerUsed();
     }
     // The top-level Locker is gone: V8 freed this "thread"'s state and the
     // lock is free. Continue the context that retired us; never resumed.
@@ -348,6 +378,8 @@ class StacksBackend : public Backend {
 
   int* thread_id_slot_ = nullptr;
   void** stack_start_slot_ = nullptr;
+  volatile uint8_t* locker_flag_ = nullptr;
+  std::string profiler_note_;
   StackRunner root_;
   size_t guard_budget_ = 0;
   size_t guarded_ = 0;  // this isolate's

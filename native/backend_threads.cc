@@ -120,6 +120,9 @@ class ThreadsBackend : public Backend {
   }
 
   const char* Name() const override { return "threads"; }
+  std::string ProfilerNote() const override {
+    return "not sampled: V8's sampler signals only the isolate's own OS thread, and each fiber runs on a thread of its own";
+  }
   Runner* Root() override { return &root_; }
 
   Runner* NewRunner(size_t stack_size, RunnerError* error) override {

@@ -84,6 +84,8 @@ class Backend {
   virtual void AfterResume() {}
   // Ends an idle runner (no fiber on it), called from the running context.
   virtual void Retire(Runner* from, Runner* idle) = 0;
+  // Whether V8's CPU profiler sees JavaScript that runs in fibers, and why (for stats()).
+  virtual std::string ProfilerNote() const = 0;
   // Backend-specific counters for stats(): guarded stacks (0 for threads).
   virtual size_t Guarded() const { return 0; }
   // Called at teardown once every runner is retired.

@@ -400,6 +400,7 @@ void GetStats(const FunctionCallbackInfo<Value>& args) {
   };
   str("backend", inst->backend->Name());
   str("backendReason", inst->backend_reason);
+  str("cpuProfiler", inst->backend->ProfilerNote());
   num("created", inst->runners_created);
   num("alive", inst->runners_alive);
   num("pooled", inst->pool.size());

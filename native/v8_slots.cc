@@ -208,6 +208,47 @@ V8Slots ProveOnThisThread(V8Slots s, v8::Isolate* isolate) {
 
 }  // namespace
 
+uint8_t* FindLockerUsedFlag(v8::Isolate* isolate, const V8Slots& slots, std::string* why) {
+  const uint8_t* code =
+      static_cast<const uint8_t*>(dlsym(RTLD_DEFAULT, "_ZN2v811HandleScope10InitializeEPNS_7IsolateE"));
+  if (code == nullptr) {
+    *why = "v8::HandleScope::Initialize is not exported";
+    return nullptr;
+  }
+  for (int i = 0; i < 48; i++) {
+    // movzbl disp32(%rsi),%eax ; test %al,%al ; jne rel8  (the isolate is the second argument)
+    const uint8_t* at = code + i;
+    if (!(at[0] == 0x0f && at[1] == 0xb6 && at[2] == 0x86 && at[7] == 0x84 && at[8] == 0xc0 && at[9] == 0x75)) continue;
+    int32_t disp;
+    memcpy(&disp, at + 3, 4);
+    const uint8_t* taken = at + 11 + static_cast<int8_t>(at[10]);
+    // The taken branch asks for the current thread id within a few instructions.
+    bool asks_thread_id = false;
+    for (int j = 0; j < 16 && !asks_thread_id; j++) {
+      if (taken[j] != 0xe8) continue;
+      int32_t rel;
+      memcpy(&rel, taken + j + 1, 4);
+      asks_thread_id = taken + j + 5 + rel == reinterpret_cast<const uint8_t*>(slots.current_thread_id);
+    }
+    if (!asks_thread_id) {
+      *why = "the byte HandleScope::Initialize tests does not guard a thread-id check";
+      return nullptr;
+    }
+    if (disp <= 0 || disp > (1 << 20)) {
+      *why = "the flag's offset in the isolate is implausible";
+      return nullptr;
+    }
+    uint8_t* flag = reinterpret_cast<uint8_t*>(isolate) + disp;
+    if (*flag != 1) {
+      *why = "the flag does not read 1 although a Locker holds the isolate";
+      return nullptr;
+    }
+    return flag;
+  }
+  *why = "HandleScope::Initialize does not begin by testing a byte of the isolate";
+  return nullptr;
+}
+
 V8Slots ProveV8Slots(v8::Isolate* isolate) {
   // Decoding and the fresh-thread probe once per process; every isolate's
   // thread (main, each Worker) proves the slots on itself.

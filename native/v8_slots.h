@@ -20,6 +20,16 @@ struct V8Slots {
   bool (*is_locked)(v8::Isolate*) = nullptr;  // v8::Locker::IsLocked
 };
 
+// Where V8 records that a v8::Locker was ever used on `isolate` (a byte of the
+// isolate), or null when it cannot be found and proved. While it is set, V8's
+// CPU profiler drops every sample taken while the isolate's lock is held by a
+// V8 thread other than the one that started profiling, which is every fiber:
+// the stacks backend clears it between switches (see backend_stacks.cc).
+// The byte is the one HandleScope::Initialize tests before it asks for the
+// current thread id (its "locked by this thread?" check), and it must read 1
+// here, since Node's main thread holds a Locker for its life.
+uint8_t* FindLockerUsedFlag(v8::Isolate* isolate, const V8Slots& slots, std::string* why);
+
 // Finds the slots and proves them on a fresh thread (once per process), then
 // proves them on the calling thread, which must hold `isolate`'s Locker.
 V8Slots ProveV8Slots(v8::Isolate* isolate);
