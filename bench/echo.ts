@@ -162,7 +162,7 @@ export interface Server {
   start(): Promise<Started>;
 }
 
-function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Started> {
+export function startChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Started> {
   return new Promise((resolve, reject) => {
     const child = spawnChild(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
@@ -242,7 +242,7 @@ export function runLoad(port: number, conns: number, size: number, ms: number, s
   });
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;

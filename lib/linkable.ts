@@ -129,6 +129,11 @@ export abstract class AbstractLinkable implements Linkable {
    * removed and what it was granted is given back. The caller must have
    * checked that it may block.
    */
+  /** @internal What dumpFibers() says a party parked in `what` waits on (Lock adds its holder). */
+  protected _describeWait(what: string): string {
+    return what;
+  }
+
   protected _park(timeout: number | null, behind = false, what = `${this.constructor.name}.wait()`): boolean {
     const link: Link = { waiter: null, callback: null, woken: null };
     const queue = behind && this._notification !== null ? this._notification.arrived : this._links;
@@ -143,7 +148,7 @@ export abstract class AbstractLinkable implements Linkable {
           stop: () => {
             if (link.woken === null) this._remove(link);
           },
-          describeWait: () => ({ kind: this.constructor.name, detail: what }),
+          describeWait: () => ({ kind: this.constructor.name, detail: this._describeWait(what) }),
         },
         { timeout, timeoutError: timedOut },
       );

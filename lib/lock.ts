@@ -165,9 +165,34 @@ export class BoundedSemaphore extends Semaphore {
  * throws OverReleaseError.
  */
 export class Lock extends BoundedSemaphore {
+  /** Who acquired it last, while it is locked (for dumpFibers(): a deadlock shows who holds what). */
+  private _holder: object | null = null;
+
   /** A new Lock, unlocked. */
   constructor() {
     super(1);
+  }
+
+  override acquire(ms?: number | null): boolean {
+    const acquired = super.acquire(ms);
+    if (acquired) this._holder = currentOwner();
+    return acquired;
+  }
+
+  override release(): void {
+    const holder = this._holder;
+    this._holder = null;
+    try {
+      super.release();
+    } catch (err) {
+      this._holder = holder;
+      throw err;
+    }
+  }
+
+  /** @internal */
+  protected override _describeWait(what: string): string {
+    return this._holder === null ? what : `${what}, held by ${describeOwner(this._holder)}`;
   }
 
   /** @internal A Lock's over-release is a release while unlocked. */

@@ -166,6 +166,28 @@ describe('dumpFibers()', () => {
     gs.b.kill();
   });
 
+  it('shows a lock-order deadlock: each greenlet waits for the Lock the other holds', async () => {
+    const { Lock } = require('../..');
+    const first = new Lock();
+    const second = new Lock();
+    const a = spawn(function takesFirstThenSecond() {
+      first.acquire();
+      sleep(5);
+      second.acquire();
+    });
+    const b = spawn(function takesSecondThenFirst() {
+      second.acquire();
+      sleep(5);
+      first.acquire();
+    });
+    await tick(40);
+    const entries = dumpFibers({ json: true });
+    expect(byName(entries, a).waitingOn).to.equal(`Lock.acquire(), held by ${String(b)}`);
+    expect(byName(entries, b).waitingOn).to.equal(`Lock.acquire(), held by ${String(a)}`);
+    a.kill();
+    b.kill();
+  });
+
   it('from the main thread lists it as running, with its own stack first', () => {
     const entries = dumpFibers({ json: true });
     expect(entries[0].name).to.equal('the main thread');
