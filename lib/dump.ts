@@ -16,7 +16,7 @@ import { isMainThread } from 'worker_threads';
 
 /** One live greenlet or fiber in a dump. */
 export interface FiberDumpEntry {
-  /** 'Greenlet#3(worker)', 'Fiber(main)' for a plain Fiber, or 'the main thread'. */
+  /** 'Greenlet#3(worker)', 'Fiber(fn)' for a plain Fiber, 'the main fiber (the script under fibernet)', or 'the main thread'. */
   name: string;
   /** The greenlet, when it is one. */
   greenlet: Greenlet<unknown> | undefined;
@@ -70,7 +70,8 @@ function collect(internal: boolean): FiberDumpEntry[] {
     const owner = snap.owner;
     const greenlet = owner instanceof Greenlet ? owner : undefined;
     const party = greenlet !== undefined ? hub.findParty(greenlet.fiber) : owner instanceof WeakRef ? (owner.deref() as Party | undefined) : undefined;
-    const name = greenlet !== undefined ? String(greenlet) : `Fiber(${snap.fnName || 'anonymous'})`;
+    const name =
+      greenlet !== undefined ? String(greenlet) : snap.main ? 'the main fiber (the script under fibernet)' : `Fiber(${snap.fnName || 'anonymous'})`;
     const stack = userFrames(snap.stack ?? [], internal);
     if (snap.current || !snap.parked) {
       out.push(entry(name, greenlet, 'running', null, null, stack));

@@ -496,6 +496,8 @@ export interface FiberSnapshot {
   owner: unknown;
   /** The name of the function it runs. */
   fnName: string;
+  /** The runner's main fiber (the script's top level under `fibernet`). */
+  main: boolean;
   /** started and not finished */
   started: boolean;
   /** parked in Fiber.yield() */
@@ -516,7 +518,7 @@ export function snapshotFibers(): FiberSnapshot[] {
   for (const s of binding.liveStates(fiberEntry) as FiberState[]) {
     const isCurrent = s === currentState;
     const stack = isCurrent ? binding.captureStack() : s.yielding && s.handle !== null ? binding.peek(s.handle) : undefined;
-    out.push({ owner: s.owner, fnName: s.fn.name, started: s.started, parked: s.yielding, current: isCurrent, stack });
+    out.push({ owner: s.owner, fnName: s.fn.name, main: s.reportUncaught, started: s.started, parked: s.yielding, current: isCurrent, stack });
   }
   return out;
 }
