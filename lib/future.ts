@@ -57,6 +57,11 @@ export interface Future<T = any> {
   _?: unknown;
 }
 
+/** The future-returning methods Future.wrap(obj) adds: `<name><suffix>` (default `<name>Future`) per method. */
+export type FutureMethods<O, S extends string = 'Future'> = {
+  [K in keyof O as O[K] extends (...args: any[]) => any ? `${K & string}${S}` : never]: (...args: any[]) => Future<unknown>;
+};
+
 /** A function turned into a future-returning one by Future.wrap(fn). */
 export type WrappedFunction = ((...args: any[]) => Future) & { [name: string]: any };
 
@@ -70,7 +75,7 @@ export interface FutureConstructor {
   /** Wraps a callback-last function so it returns a Future instead. */
   wrap(fn: (...args: any[]) => any, multi?: boolean, suffix?: string, stop?: boolean): WrappedFunction;
   /** Returns an object inheriting from `obj` with a future-returning `<name><suffix>` per method. */
-  wrap<O extends object>(obj: O, multi?: boolean, suffix?: string, stop?: boolean): O & { [name: string]: any };
+  wrap<O extends object, S extends string = 'Future'>(obj: O, multi?: boolean, suffix?: S, stop?: boolean): O & FutureMethods<O, S>;
   wrap(value: unknown, multi?: boolean, suffix?: string, stop?: boolean): any;
   /** Parks the current fiber until every given future (or array of futures) is resolved. */
   wait(...futures: Array<Future | Future[]>): void;

@@ -49,7 +49,7 @@ export class Greenlet<T = unknown> {
   /** The fiber this greenlet runs on. */
   readonly fiber: Fiber;
   /** The function's return value once it returned; the FiberExit error when killed with one. */
-  value: T | undefined = undefined;
+  value: T | FiberExit | undefined = undefined;
   /** The error that escaped the function, if it failed. */
   exception: unknown = undefined;
 
@@ -231,7 +231,7 @@ export class Greenlet<T = unknown> {
     if (!failed) {
       this.value = value;
     } else if (isFiberExit(error)) {
-      this.value = error as unknown as T;
+      this.value = error as FiberExit;
     } else {
       this.exception = error;
       this._failed = true;
@@ -324,10 +324,10 @@ export function sleep(ms = 0): void {
  * returns the finished ones in completion order. With `raiseError`, throws the
  * first failure instead.
  */
-export function joinAll<T>(greenlets: Iterable<Greenlet<T>>, options?: JoinAllOptions): Array<Greenlet<T>> {
+export function joinAll<G extends Greenlet<any>>(greenlets: Iterable<G>, options?: JoinAllOptions): G[] {
   const list = Array.from(greenlets);
   if (!options?.raiseError) return wait(list, { timeout: options?.timeout, count: options?.count });
-  const done: Array<Greenlet<T>> = [];
+  const done: G[] = [];
   for (const g of iwait(list, { timeout: options.timeout, count: options.count })) {
     if (!g.successful()) throw g.exception;
     done.push(g);

@@ -16,6 +16,8 @@ export { patchAll, unpatchAll, isPatched, getOriginal } from '../patches';
 export type { PatchOptions } from '../patches';
 export { connect } from '../patches/net';
 export type { BlockingOptions, ConnectOptions, ShutdownHow } from '../patches/net';
+export { isSocketError } from '../patches/blocking';
+export type { SocketError, SocketErrorCode } from '../patches/blocking';
 export { Event, AsyncResult } from './event';
 export { Semaphore, BoundedSemaphore, Lock, RLock, OverReleaseError, LockNotOwnedError } from './lock';
 export type { LinkableCallback } from './linkable';

@@ -13,6 +13,67 @@ export interface BlockingOptions {
 
 export type ErrnoError = Error & { code: string; errno?: number; syscall?: string };
 
+/**
+ * The codes a blocking socket call throws with: fibernet's own (EAGAIN for a
+ * call that would block with timeout 0, EBADF on a closed socket, EPIPE for a
+ * write after shutdown, ETIMEDOUT from TimeoutError), and the kernel's that
+ * Node passes on from a connection or a listen.
+ */
+export type SocketErrorCode =
+  | 'EAGAIN'
+  | 'EBADF'
+  | 'EPIPE'
+  | 'ETIMEDOUT'
+  | 'ECONNRESET'
+  | 'ECONNREFUSED'
+  | 'ECONNABORTED'
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'EACCES'
+  | 'EHOSTUNREACH'
+  | 'ENETUNREACH'
+  | 'ENETDOWN'
+  | 'ENOTCONN'
+  | 'EMSGSIZE'
+  | 'ENOTFOUND'
+  | 'EAI_AGAIN';
+
+const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set<SocketErrorCode>([
+  'EAGAIN',
+  'EBADF',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'EACCES',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTCONN',
+  'EMSGSIZE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** An error a blocking socket call threw: its `code`, and `errno`/`syscall` where the system gave them. */
+export interface SocketError<C extends SocketErrorCode = SocketErrorCode> extends Error {
+  code: C;
+  errno?: number;
+  syscall?: string;
+  address?: string;
+  port?: number;
+}
+
+/** Whether `err` is a SocketError (with code `code`, when given): narrows it for TypeScript. */
+export function isSocketError<C extends SocketErrorCode = SocketErrorCode>(err: unknown, code?: C): err is SocketError<C> {
+  if (!(err instanceof Error)) return false;
+  const c = (err as { code?: unknown }).code;
+  return typeof c === 'string' && SOCKET_ERROR_CODES.has(c) && (code === undefined || c === code);
+}
+
 export function sysError(code: 'EBADF' | 'EAGAIN' | 'EPIPE', message: string, syscall: string): ErrnoError {
   const err = new Error(message) as ErrnoError;
   err.code = code;

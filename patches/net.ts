@@ -52,6 +52,8 @@ declare module 'net' {
     blockingTimeout: number | null;
   }
   interface Server {
+    /** The next connection on a TLS server: its TLSSocket, once the handshake is done. */
+    accept(this: import('tls').Server, options?: BlockingOptions): import('tls').TLSSocket;
     /** The next connection, in arrival order, as a paused net.Socket. */
     accept(options?: BlockingOptions): Socket;
     /** ms; `null` (default) waits forever; `0` makes accept() non-blocking (code EAGAIN). */
