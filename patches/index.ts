@@ -9,6 +9,7 @@ import { builtinModules } from 'module';
 import { netPatches } from './net';
 import { netLinePatches } from './net-lines';
 import { dgramPatches } from './dgram';
+import { childProcessPatches, childProcessSyncPatches } from './child_process';
 
 type PatchList = Array<[object, string, PropertyDescriptor]>;
 
@@ -16,6 +17,8 @@ interface ModulePatch {
   /** Node module name, also the option that skips it: patchAll({ net: false }). */
   readonly name: string;
   readonly patches: () => PatchList;
+  /** Patched only when asked for: patchAll({ childProcessSync: true }). */
+  readonly optIn?: boolean;
 }
 
 /**
@@ -25,6 +28,9 @@ interface ModulePatch {
 const modules: ModulePatch[] = [
   { name: 'net', patches: () => [...netPatches(), ...netLinePatches()] },
   { name: 'dgram', patches: dgramPatches },
+  { name: 'child_process', patches: childProcessPatches },
+  // Replaces Node's own functions (the others only add methods), so it waits to be asked.
+  { name: 'childProcessSync', patches: childProcessSyncPatches, optIn: true },
 ];
 
 interface Saved {
@@ -36,7 +42,7 @@ interface Saved {
 
 const saved = new Map<string, Saved[]>();
 
-/** Which modules to patch: `false` skips a module (all are patched by default). */
+/** Which modules to patch: `false` skips one (net, dgram, child_process are on by default), `true` turns on an opt-in one (childProcessSync). */
 export type PatchOptions = { [module: string]: boolean | undefined };
 
 function argError(message: string, code: string): TypeError {
@@ -70,7 +76,8 @@ export function patchAll(options?: PatchOptions): boolean {
   }
   let patched = false;
   for (const m of modules) {
-    if (saved.has(m.name) || (options !== undefined && options[m.name] === false)) continue;
+    const wanted = m.optIn ? options?.[m.name] === true : options?.[m.name] !== false;
+    if (saved.has(m.name) || !wanted) continue;
     const records: Saved[] = [];
     for (const [target, key, descriptor] of m.patches()) {
       records.push({ target, key, original: Object.getOwnPropertyDescriptor(target, key) });
@@ -128,8 +135,9 @@ export function getOriginal(moduleName: string, name: string): unknown {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return undefined;
     const key = path[i];
     if (i === path.length - 1) {
-      const records = saved.get(bare);
-      const record = records && records.find((r) => r.target === target && r.key === key);
+      // Entries for one module may be saved under another option (childProcessSync).
+      let record: Saved | undefined;
+      for (const records of saved.values()) record ??= records.find((r) => r.target === target && r.key === key);
       if (record !== undefined) {
         const d = record.original;
         if (d === undefined) {

@@ -65,10 +65,21 @@ describe('patching (patches/index)', () => {
     expect('recv' in net.Socket.prototype).to.equal(false);
   });
 
-  it('patchAll({ net: false, dgram: false }) patches nothing', () => {
-    expect(patchAll({ net: false, dgram: false })).to.equal(false);
+  it('patchAll({ net: false, dgram: false, child_process: false }) patches nothing', () => {
+    expect(patchAll({ net: false, dgram: false, child_process: false })).to.equal(false);
     expect(isPatched('net')).to.equal(false);
     expect(isPatched('dgram')).to.equal(false);
+    expect(isPatched('child_process')).to.equal(false);
+  });
+
+  it('patchAll() leaves the opt-in childProcessSync alone; patchAll({ childProcessSync: true }) adds it', () => {
+    patchAll();
+    expect(isPatched('child_process')).to.equal(true);
+    expect(isPatched('childProcessSync')).to.equal(false);
+    patchAll({ childProcessSync: true });
+    expect(isPatched('childProcessSync')).to.equal(true);
+    unpatchAll();
+    expect(isPatched('childProcessSync')).to.equal(false);
   });
 
   it('patchAll({ net: true }) patches net', () => {
