@@ -15,7 +15,7 @@ export type { WaitForOptions } from './bridges';
 export { patchAll, unpatchAll, isPatched, getOriginal } from '../patches';
 export type { PatchOptions } from '../patches';
 export { connect } from '../patches/net';
-export type { BlockingOptions, ConnectOptions, ShutdownHow } from '../patches/net';
+export type { BlockingOptions, ConnectOptions, TlsConnectOptions, ShutdownHow } from '../patches/net';
 export { isSocketError } from '../patches/blocking';
 export type { SocketError, SocketErrorCode } from '../patches/blocking';
 export { Event, AsyncResult } from './event';

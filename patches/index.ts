@@ -63,8 +63,14 @@ export function patchAll(options?: PatchOptions): boolean {
   if (options !== undefined) {
     for (const key of Object.keys(options)) {
       if (!modules.some((m) => m.name === key)) {
+        // dns needs no patch: Node's lookups already run off the event loop
+        // (libuv's thread pool, or c-ares), and a fiber waits for one with waitFor().
+        const hint =
+          key === 'dns'
+            ? ': dns needs none, its lookups never block the event loop; in a fiber, waitFor(dns.promises.lookup(name)) waits for one'
+            : '';
         throw argError(
-          `The property 'options.${key}' is not a patchable module. Patchable: ${modules.map((m) => m.name).join(', ')}`,
+          `The property 'options.${key}' is not a patchable module${hint}. Patchable: ${modules.map((m) => m.name).join(', ')}`,
           'ERR_INVALID_ARG_VALUE',
         );
       }

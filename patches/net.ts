@@ -28,9 +28,18 @@ import { type BlockingOptions, type ErrnoError, SlotWatcher, callTimeout, checkT
 export type { BlockingOptions };
 
 export interface ConnectOptions extends BlockingOptions {
+  /**
+   * Connect over TLS: connect() returns the TLSSocket once its handshake is done. The
+   * object is handed to tls.connect() (ca, servername, rejectUnauthorized, ALPNProtocols, ...);
+   * `true` takes tls.connect()'s defaults.
+   */
+  tls?: tls.ConnectionOptions | true;
   /** Any other option is handed to net.connect() (localAddress, family, noDelay, keepAlive, ...). */
   [option: string]: unknown;
 }
+
+/** ConnectOptions that ask for TLS. */
+export type TlsConnectOptions = ConnectOptions & { tls: tls.ConnectionOptions | true };
 
 export type ShutdownHow = 'read' | 'write' | 'both' | 0 | 1 | 2;
 
@@ -514,10 +523,15 @@ function accept(this: net.Server, options?: BlockingOptions): net.Socket {
 
 /**
  * Connects to `port` on `host` (default 'localhost') and blocks the fiber
- * until the socket is connected; throws the connection error (ECONNREFUSED,
- * ENOTFOUND, ...) or TimeoutError. `options.timeout: 0` returns the socket
- * while it is still connecting.
+ * until the socket is connected (with `options.tls`, until the TLS handshake
+ * is done); throws the connection error (ECONNREFUSED, ENOTFOUND, a
+ * certificate error, ...) or TimeoutError. `options.timeout: 0` returns the
+ * socket while it is still connecting. The name lookup is Node's own
+ * (dns.lookup on libuv's thread pool): it never blocks the event loop.
  */
+export function connect(port: number, host: string | undefined, options: TlsConnectOptions): tls.TLSSocket;
+export function connect(port: number, options: TlsConnectOptions): tls.TLSSocket;
+export function connect(port: number, host?: string | ConnectOptions, options?: ConnectOptions): net.Socket;
 export function connect(port: number, host?: string | ConnectOptions, options?: ConnectOptions): net.Socket {
   if (host !== undefined && typeof host === 'object' && host !== null && options === undefined) {
     options = host;
@@ -527,26 +541,46 @@ export function connect(port: number, host?: string | ConnectOptions, options?: 
   if (!(port >= 0) || port > 65535 || port !== Math.floor(port)) throw outOfRange('port', 'an integer >= 0 and <= 65535', port);
   if (host !== undefined && typeof host !== 'string') throw invalidArgType('host', 'of type string', host);
   if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'of type object', options);
+  const tlsOptions = options?.tls;
+  if (tlsOptions !== undefined && tlsOptions !== true && (tlsOptions === null || typeof tlsOptions !== 'object')) {
+    throw invalidArgType('options.tls', 'an object of tls.connect() options, or true', tlsOptions);
+  }
   const timeout = callTimeout(options, null);
   if (timeout !== 0) assertCanBlock('connect');
   // allowHalfOpen: as for accepted sockets, EOF from the peer leaves ours writable.
   const netOptions: net.NetConnectOpts = { allowHalfOpen: true, ...(options ?? {}), port, host: host ?? 'localhost' } as net.NetConnectOpts;
   delete (netOptions as { timeout?: unknown }).timeout;
-  const socket = net.connect(netOptions);
+  delete (netOptions as { tls?: unknown }).tls;
+  let secured = tlsOptions === undefined;
+  const socket =
+    tlsOptions === undefined
+      ? net.connect(netOptions)
+      : tls.connect({ ...(netOptions as tls.ConnectionOptions), ...(tlsOptions === true ? {} : tlsOptions) });
   const st = stateOf(socket);
+  if (!secured) {
+    socket.once('secureConnect', () => {
+      secured = true;
+      wake(st.writer.waiter);
+    });
+  }
   if (timeout === 0) return socket;
   try {
     const deadline = timeout === null ? 0 : Date.now() + timeout;
-    while (socket.connecting || socket.pending) {
-      if (errorOf(st) !== null) throw st.error;
-      if (socket.destroyed) throw closedError('connect');
-      let left: number | null = null;
-      if (timeout !== null) {
-        left = deadline - Date.now();
-        if (left <= 0) throw new TimeoutError();
+    const waitUntil = (done: () => boolean): void => {
+      while (!done()) {
+        if (errorOf(st) !== null) throw st.error;
+        if (socket.destroyed) throw closedError('connect');
+        let left: number | null = null;
+        if (timeout !== null) {
+          left = deadline - Date.now();
+          if (left <= 0) throw new TimeoutError();
+        }
+        park(st, st.writer, left, 'connect');
       }
-      park(st, st.writer, left, 'connect');
-    }
+    };
+    waitUntil(() => !(socket.connecting || socket.pending));
+    // TLS: the handshake, after the TCP connection.
+    waitUntil(() => secured);
     if (errorOf(st) !== null) throw st.error;
     if (socket.destroyed) throw closedError('connect');
   } catch (err) {

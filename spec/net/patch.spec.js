@@ -72,6 +72,21 @@ describe('patching (patches/index)', () => {
     expect(isPatched('child_process')).to.equal(false);
   });
 
+  it('patchAll({ dns: true }) is refused with what to do instead, and waitFor(dns.promises.lookup()) works in a fiber', async () => {
+    let err;
+    try {
+      patchAll({ dns: true });
+    } catch (e) {
+      err = e;
+    }
+    expect(err.code).to.equal('ERR_INVALID_ARG_VALUE');
+    expect(err.message).to.contain('waitFor(dns.promises.lookup(name))');
+    const { spawn, waitFor } = require('../..');
+    const g = spawn(() => waitFor(require('dns').promises.lookup('localhost')));
+    const found = await new Promise((resolve) => g.link(() => resolve(g.value)));
+    expect(found.address).to.be.oneOf(['127.0.0.1', '::1']);
+  });
+
   it('patchAll() leaves the opt-in childProcessSync alone; patchAll({ childProcessSync: true }) adds it', () => {
     patchAll();
     expect(isPatched('child_process')).to.equal(true);

@@ -283,6 +283,59 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
         expect(reader.get()).to.equal(size);
       }));
 
+    it('connect(port, host, { tls }) returns a TLSSocket with its handshake done', () =>
+      inFiber(() => {
+        const server = listen(tls.createServer({ key: cert.key, cert: cert.cert, ALPNProtocols: ['fibernet'] }));
+        const acceptor = spawn(() => track(server.accept()));
+        const client = track(connect(server.address().port, '127.0.0.1', { tls: { ca: [cert.cert], servername: 'localhost', ALPNProtocols: ['fibernet'] } }));
+        expect(client).to.be.instanceOf(tls.TLSSocket);
+        expect(client.authorized).to.equal(true);
+        expect(client.alpnProtocol).to.equal('fibernet');
+        expect(client.getProtocol()).to.match(/^TLSv1\.[23]$/);
+        const conn = acceptor.get();
+        client.sendall('secure hello');
+        expect(conn.recv().toString()).to.equal('secure hello');
+      }));
+
+    it('connect() with { tls } throws the certificate error of a failed handshake', () =>
+      inFiber(() => {
+        const server = listen(tls.createServer({ key: cert.key, cert: cert.cert }));
+        const other = selfSignedCert('localhost');
+        spawn(() => {
+          try {
+            track(server.accept()).recv();
+          } catch {
+            // the client hung up mid-handshake
+          }
+        });
+        let err;
+        try {
+          connect(server.address().port, '127.0.0.1', { tls: { ca: [other.cert], servername: 'localhost' } });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.an('error');
+        expect(err.code).to.be.oneOf(['DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);
+      }));
+
+    it('connect() with { tls } and a timeout throws TimeoutError when the server never answers the handshake', () =>
+      inFiber(() => {
+        const server = listen(); // plain TCP: accepts, says nothing
+        spawn(() => track(server.accept()));
+        let err;
+        try {
+          connect(server.address().port, '127.0.0.1', { tls: true, timeout: 100 });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).to.be.instanceOf(TimeoutError);
+      }));
+
+    it('connect() refuses a tls option that is not an object or true', () =>
+      inFiber(() => {
+        expectCode(() => connect(1, '127.0.0.1', { tls: 'yes' }), 'ERR_INVALID_ARG_TYPE');
+      }));
+
     it('a TLS handshake failure surfaces at the next blocking call', () =>
       inFiber(() => {
         const server = listen(tls.createServer({ key: cert.key, cert: cert.cert }));
