@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark of the project, one after another, each
 // printing its ratios measured side by side in this run.
 //
-//   npm run bench                     every suite: fiber, hub, echo, burst, scale, monitor
+//   npm run bench                     every suite: fiber, hub, echo, burst, scale, monitor, http
 //   npm run bench -- fiber scale      only those suites (or FIBERNET_BENCH_SUITES=fiber,scale)
 //
 // Env knobs (see each suite's header): FIBERNET_BENCH_QUICK=1 skips the 1,000,000-fiber
@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-const allSuites = ['fiber', 'hub', 'echo', 'burst', 'scale', 'monitor'];
+const allSuites = ['fiber', 'hub', 'echo', 'burst', 'scale', 'monitor', 'http'];
 
 function chosen(): string[] {
   const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));

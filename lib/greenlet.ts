@@ -81,6 +81,18 @@ export class Greenlet<T = unknown> {
     return this;
   }
 
+  /**
+   * @internal Starts the greenlet at once, from main-thread code outside any
+   * fiber (an event-loop callback): patches/http.ts runs each request's
+   * handler this way, without waiting for the Hub's next turn.
+   */
+  startNow(): this {
+    if (this._state !== NEW) return this;
+    this._state = SCHEDULED;
+    this._begin();
+    return this;
+  }
+
   /** @internal Called by the Hub at the turn after start(). */
   runScheduled(): void {
     this._begin();
@@ -340,7 +352,7 @@ export function joinAll<G extends Greenlet<any>>(greenlets: Iterable<G>, options
  * `block` (default true, where the caller may block) waits for all of them,
  * throwing TimeoutError if `timeout` passes first.
  */
-export function killAll(greenlets: Iterable<Greenlet<unknown>>, err?: unknown, options?: KillOptions): void {
+export function killAll(greenlets: Iterable<Greenlet<any>>, err?: unknown, options?: KillOptions): void {
   const list = Array.from(greenlets);
   for (const g of list) g.kill(err, { block: false });
   if (!(options?.block ?? true) || !canBlock()) return;

@@ -10,6 +10,7 @@ import { netPatches } from './net';
 import { netLinePatches } from './net-lines';
 import { dgramPatches } from './dgram';
 import { childProcessPatches, childProcessSyncPatches } from './child_process';
+import { httpPatches } from './http';
 
 type PatchList = Array<[object, string, PropertyDescriptor]>;
 
@@ -31,6 +32,8 @@ const modules: ModulePatch[] = [
   { name: 'child_process', patches: childProcessPatches },
   // Replaces Node's own functions (the others only add methods), so it waits to be asked.
   { name: 'childProcessSync', patches: childProcessSyncPatches, optIn: true },
+  // Changes when every server's handlers run: asked for, never by default.
+  { name: 'http', patches: httpPatches, optIn: true },
 ];
 
 interface Saved {
@@ -42,7 +45,7 @@ interface Saved {
 
 const saved = new Map<string, Saved[]>();
 
-/** Which modules to patch: `false` skips one (net, dgram, child_process are on by default), `true` turns on an opt-in one (childProcessSync). */
+/** Which modules to patch: `false` skips one (net, dgram, child_process are on by default), `true` turns on an opt-in one (childProcessSync, http). */
 export type PatchOptions = { [module: string]: boolean | undefined };
 
 function argError(message: string, code: string): TypeError {
