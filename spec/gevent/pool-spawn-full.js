@@ -25,12 +25,12 @@ function spawner(name, ms) {
 }
 
 function driver() {
-  pool.spawn(work, 'A', 180);
-  pool.spawn(work, 'B', 60);
+  pool.spawn(work, 'A', 540);
+  pool.spawn(work, 'B', 180);
   console.log('spawned A and B: length', pool.length, 'free', pool.freeCount(), 'full', tf(pool.full()));
-  const s1 = spawn(spawner, 'S1', 30);
-  const s2 = spawn(spawner, 'S2', 30);
-  const s3 = spawn(spawner, 'S3', 30);
+  const s1 = spawn(spawner, 'S1', 90);
+  const s2 = spawn(spawner, 'S2', 90);
+  const s3 = spawn(spawner, 'S3', 90);
   sleep(0);
   s2.kill();
   console.log('S2 killed: free', pool.freeCount());
@@ -41,13 +41,13 @@ function driver() {
     console.log('add X without waiting: PoolFull');
   }
   try {
-    pool.add(new Greenlet(work, 'Y', 0), { timeout: 15 });
+    pool.add(new Greenlet(work, 'Y', 0), { timeout: 45 });
   } catch (err) {
     if (!(err instanceof PoolFull)) throw err;
     console.log('add Y with a short wait: PoolFull');
   }
   console.log('driver spawns C');
-  const c = pool.spawn(work, 'C', 30);
+  const c = pool.spawn(work, 'C', 90);
   console.log('driver spawned C: length', pool.length, 'free', pool.freeCount());
   joinAll([s1, s2, s3]);
   console.log('wait_available ->', pool.waitAvailable());

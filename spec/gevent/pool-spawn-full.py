@@ -31,12 +31,12 @@ def spawner(name, secs):
 
 
 def driver():
-    pool.spawn(work, 'A', 0.18)
-    pool.spawn(work, 'B', 0.06)
+    pool.spawn(work, 'A', 0.54)
+    pool.spawn(work, 'B', 0.18)
     print('spawned A and B: length', len(pool), 'free', pool.free_count(), 'full', tf(pool.full()))
-    s1 = gevent.spawn(spawner, 'S1', 0.03)
-    s2 = gevent.spawn(spawner, 'S2', 0.03)
-    s3 = gevent.spawn(spawner, 'S3', 0.03)
+    s1 = gevent.spawn(spawner, 'S1', 0.09)
+    s2 = gevent.spawn(spawner, 'S2', 0.09)
+    s3 = gevent.spawn(spawner, 'S3', 0.09)
     gevent.sleep(0)
     s2.kill()
     print('S2 killed: free', pool.free_count())
@@ -45,11 +45,11 @@ def driver():
     except PoolFull:
         print('add X without waiting: PoolFull')
     try:
-        pool.add(gevent.Greenlet(work, 'Y', 0), timeout=0.015)
+        pool.add(gevent.Greenlet(work, 'Y', 0), timeout=0.045)
     except PoolFull:
         print('add Y with a short wait: PoolFull')
     print('driver spawns C')
-    c = pool.spawn(work, 'C', 0.03)
+    c = pool.spawn(work, 'C', 0.09)
     print('driver spawned C: length', len(pool), 'free', pool.free_count())
     gevent.joinall([s1, s2, s3])
     print('wait_available ->', pool.wait_available())
