@@ -211,7 +211,6 @@ function spawnSyncInFiber(file: string, args: readonly string[], options: SyncOp
   const { input, timeout, killSignal, maxBuffer: _m, encoding: _e, ...spawnOptions } = options;
   void _m;
   void _e;
-  let child: childProcess.ChildProcess;
   const result: childProcess.SpawnSyncReturns<Buffer | string> = {
     pid: 0,
     output: [],
@@ -220,12 +219,8 @@ function spawnSyncInFiber(file: string, args: readonly string[], options: SyncOp
     status: null,
     signal: null,
   };
-  try {
-    child = childProcess.spawn(file, args, { ...spawnOptions, stdio } as childProcess.SpawnOptions);
-  } catch (err) {
-    result.error = err as Error;
-    return result;
-  }
+  // Bad arguments throw here, with the errors Node's spawnSync throws for them.
+  const child = childProcess.spawn(file, args, { ...spawnOptions, stdio } as childProcess.SpawnOptions);
   let spawnError: Error | undefined;
   let killedFor: string | null = null;
   const chunks: [Buffer[], Buffer[]] = [[], []];
@@ -287,19 +282,15 @@ function spawnSyncInFiber(file: string, args: readonly string[], options: SyncOp
   } finally {
     if (timer !== null) clearTimeout(timer);
   }
+  if (spawnError !== undefined) {
+    // The spawn itself failed (ENOENT, EACCES): nothing ran, so Node's own
+    // spawnSync fails the same way at once, and its result has the exact shape
+    // this Node gives (fields null on one version, undefined on another).
+    return original.spawnSync(file, args, options) as childProcess.SpawnSyncReturns<Buffer | string>;
+  }
   result.pid = child.pid ?? 0;
   const syscall = `spawnSync ${file}`;
   const spawnargs = [...args];
-  if (spawnError !== undefined) {
-    // The spawn itself failed (ENOENT, EACCES): Node reports it as spawnSync's.
-    const e = spawnError as Error & Record<string, unknown>;
-    result.error = errnoError(String(e.code), syscall, file, spawnargs);
-    result.pid = 0;
-    result.output = null as unknown as Array<Buffer | string | null>;
-    result.stdout = null as unknown as Buffer;
-    result.stderr = null as unknown as Buffer;
-    return result;
-  }
   if (killedFor !== null) result.error = errnoError(killedFor, syscall, file, spawnargs);
   const out = pipes.map((p, i) => {
     if (p === null) return null;

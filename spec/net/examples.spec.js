@@ -151,4 +151,44 @@ describe('examples/', () => {
       server.close();
     }
   });
+  it('child-process.js: communicate(), wait(), and an execSync() that parks only its greenlet', async () => {
+    const res = await run([example('child-process.js')]);
+    expect(res.stderr).to.equal('');
+    expect(res.code).to.equal(0);
+    expect(res.stdout).to.equal('sorted: "apple\\nfig\\npear\\n"\nexit code: 3\nslow command done (the ticker ticked meanwhile)\n');
+  });
+
+  for (const mode of ['blocking handlers in greenlets', 'async/await']) {
+    it(`http-blocking.js (${mode}): serves a row, and a 404 for a missing one`, async () => {
+      const args = mode === 'async/await' ? ['--async'] : [];
+      const child = spawnChild(process.execPath, [example('http-blocking.js'), '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const port = await new Promise((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d) => {
+            out += d;
+            const m = /listening on (\d+)/.exec(out);
+            if (m) resolve(Number(m[1]));
+          });
+          child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
+        });
+        const get = (p) =>
+          new Promise((resolve, reject) => {
+            http.get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
+              let body = '';
+              res.on('data', (d) => (body += d));
+              res.on('end', () => resolve({ status: res.statusCode, body }));
+            }).on('error', reject);
+          });
+        const replies = await Promise.all([get('/users/7'), get('/users/8'), get('/users/700')]);
+        expect(replies).to.deep.equal([
+          { status: 200, body: '{"id":7,"name":"user 7"}' },
+          { status: 200, body: '{"id":8,"name":"user 8"}' },
+          { status: 404, body: 'no row 700\n' },
+        ]);
+      } finally {
+        child.kill();
+      }
+    });
+  }
 });
