@@ -5,10 +5,11 @@ const { inFiber } = require('./helpers');
 
 describe('wait() and iwait()', () => {
   it('wait(objects) returns all of them in the order they became ready', async () => {
-    const a = spawn(() => sleep(15));
+    // Margins of tens of ms: a loaded CI machine may start the greenlets late.
+    const a = spawn(() => sleep(90));
     const b = spawn(() => sleep(1));
     const w = new Waiter();
-    setTimeout(() => w.switch('x'), 5);
+    setTimeout(() => w.switch('x'), 40);
     const done = await inFiber(() => wait([a, b, w]));
     expect(done).to.deep.equal([b, w, a]);
   });
