@@ -39,9 +39,10 @@ describe('monitor()', () => {
         spin(300);
       });
     });
-    expect(reports).to.have.length(1);
-    const [r] = reports;
-    expect(r.greenlet).to.equal(hog);
+    const mine = reports.filter((r) => r.greenlet === hog);
+    expect(mine).to.have.length(1);
+    const [r] = mine;
+    expect(reports.some((x) => x.greenlet === neighbour)).to.equal(false);
     expect(r.running).to.equal(String(hog)).and.match(/^Greenlet#\d+\(hogsTheLoop\)$/);
     expect(r.blockedMs).to.be.at.least(100);
     const names = r.stack.map((f) => f.functionName);
@@ -59,10 +60,10 @@ describe('monitor()', () => {
         spin(250);
       }, 10);
     });
-    expect(reports).to.have.length(1);
-    expect(reports[0].running).to.equal('the main thread');
-    expect(reports[0].greenlet).to.equal(undefined);
-    expect(reports[0].stack.map((f) => f.functionName)).to.include('timerThatComputes');
+    const mine = reports.filter((r) => r.stack.some((f) => f.functionName === 'timerThatComputes'));
+    expect(mine).to.have.length(1);
+    expect(mine[0].running).to.equal('the main thread');
+    expect(mine[0].greenlet).to.equal(undefined);
   });
 
   it('reports nothing while greenlets switch often and the loop sits idle', async () => {
@@ -84,15 +85,17 @@ describe('monitor()', () => {
   });
 
   it('reports once per block, and again for the next one', async () => {
+    let g;
     const reports = await collectFor(900, { maxBlockingTime: 60 }, () => {
-      spawn(function twoBlocks() {
+      g = spawn(function twoBlocks() {
         sleep(5);
         spin(200);
         sleep(100);
         spin(200);
       });
     });
-    expect(reports.map((r) => r.running)).to.have.length(2);
+    // (Only its own: a machine that stalls the whole process meanwhile names someone else.)
+    expect(reports.filter((r) => r.greenlet === g)).to.have.length(2);
   });
 
   it('stop() ends the watchdog: a later block is not reported, and stop() again does nothing', async () => {
@@ -116,15 +119,16 @@ describe('monitor()', () => {
     const orig = hub.handleError;
     hub.handleError = (context, err) => seen.push({ context: String(context), message: err.message });
     let calls = 0;
+    let g;
     const m = monitor({
       maxBlockingTime: 50,
-      onBlocked: () => {
-        calls++;
+      onBlocked: (r) => {
+        if (r.greenlet === g) calls++;
         throw new Error('handler failed');
       },
     });
     try {
-      spawn(() => {
+      g = spawn(() => {
         sleep(5);
         spin(150);
         sleep(80);
@@ -136,10 +140,8 @@ describe('monitor()', () => {
       hub.handleError = orig;
     }
     expect(calls).to.equal(2);
-    expect(seen).to.deep.equal([
-      { context: 'monitor onBlocked', message: 'handler failed' },
-      { context: 'monitor onBlocked', message: 'handler failed' },
-    ]);
+    expect(seen.length).to.be.at.least(2);
+    expect(seen.every((e) => e.context === 'monitor onBlocked' && e.message === 'handler failed')).to.equal(true);
   });
 
   describe('bad input', () => {
