@@ -133,6 +133,11 @@ v8::Local<v8::Array> FramesToJs(v8::Isolate* isolate, v8::Local<v8::Context> con
 // The state object lib/fiber.ts keeps for `f` (undefined once its handle is gone).
 v8::Local<v8::Value> StateOf(v8::Isolate* isolate, Fiber* f);
 
+// The Instance a binding was made for (its data is an External of it).
+inline Instance* InstanceOf(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  return static_cast<Instance*>(args.Data().As<v8::External>()->Value());
+}
+
 // The blocking monitor's bindings (monitor.cc): monitorStart, monitorStop.
 void InitMonitor(Instance* inst, v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
 

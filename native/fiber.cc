@@ -192,9 +192,6 @@ Reaped ReapFinished(Instance* inst, Fiber* f) {
   return r;
 }
 
-Instance* InstanceOf(const FunctionCallbackInfo<Value>& args) {
-  return static_cast<Instance*>(args.Data().As<External>()->Value());
-}
 
 Fiber* Unwrap(Local<Value> value) {
   if (!value->IsObject()) return nullptr;

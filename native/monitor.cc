@@ -292,9 +292,6 @@ void Stop(Monitor* m) {
 
 void StopAtTeardown(void* arg) { Stop(static_cast<Monitor*>(arg)); }
 
-Instance* InstanceOf(const FunctionCallbackInfo<Value>& args) {
-  return static_cast<Instance*>(args.Data().As<External>()->Value());
-}
 
 // monitorStart(maxBlockingMs, deliver?, internalPrefix) -> true; deliver(report)
 // receives reports when given, otherwise they go to stderr.

@@ -20,22 +20,28 @@ function inGreenlet(fn) {
   });
 }
 
+/** A greenlet that counts 10 ms sleeps: `ticks` grows only while other greenlets let it run. */
+function startTicker() {
+  const ticker = { ticks: 0, greenlet: null };
+  ticker.greenlet = spawn(() => {
+    for (;;) {
+      sleep(10);
+      ticker.ticks++;
+    }
+  });
+  return ticker;
+}
+
 describe('child_process, blocking-style', () => {
   before(() => patchAll());
 
   describe('ChildProcess#wait()', () => {
     it('returns the exit code once the child exits, while other greenlets run', async () => {
-      let ticks = 0;
-      const ticker = spawn(() => {
-        for (;;) {
-          sleep(10);
-          ticks++;
-        }
-      });
+      const ticker = startTicker();
       const { value } = await inGreenlet(() => cp.spawn('sh', ['-c', 'sleep 0.2; exit 7']).wait());
-      ticker.kill();
+      ticker.greenlet.kill();
       expect(value).to.equal(7);
-      expect(ticks, 'the ticker ran while wait() waited').to.be.at.least(1);
+      expect(ticker.ticks, 'the ticker ran while wait() waited').to.be.at.least(1);
     });
 
     it('returns the signal name for a child a signal ended, and at once for a child already gone', async () => {
@@ -191,17 +197,11 @@ describe('child_process, blocking-style', () => {
     });
 
     it('parks only the calling fiber: others run while execSync waits', async () => {
-      let ticks = 0;
-      const ticker = spawn(() => {
-        for (;;) {
-          sleep(10);
-          ticks++;
-        }
-      });
+      const ticker = startTicker();
       const { value } = await inGreenlet(() => cp.execSync('sleep 0.3; echo slept', { encoding: 'utf8' }));
-      ticker.kill();
+      ticker.greenlet.kill();
       expect(value).to.equal('slept\n');
-      expect(ticks, 'the ticker ran while execSync waited').to.be.at.least(1);
+      expect(ticker.ticks, 'the ticker ran while execSync waited').to.be.at.least(1);
     });
 
     it("outside a fiber they are Node's own (the main thread blocks, as asked)", () => {
