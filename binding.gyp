@@ -10,7 +10,8 @@
         "native/v8_slots.cc",
         "native/stack_switch.cc",
         "native/loop.cc",
-        "native/monitor.cc"
+        "native/monitor.cc",
+        "native/accept.cc"
       ],
       "cflags_cc": ["-std=c++20", "-O2", "-fno-exceptions"],
       "cflags_cc!": ["-std=gnu++17", "-std=c++17"],

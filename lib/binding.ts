@@ -13,6 +13,9 @@ v8.setFlagsFromString('--no-wasm-code-gc');
 /** An opaque handle on one native fiber. */
 export type FiberHandle = object & { readonly __fiberHandle: unique symbol };
 
+/** An opaque handle on one listener whose accepts native/accept.cc controls. */
+export type AcceptToken = object & { readonly __acceptToken: unique symbol };
+
 /** Which native backend runs fibers (see docs/api.md, "Fiber backends"). */
 export type FiberBackend = 'stacks' | 'threads';
 
@@ -83,6 +86,15 @@ export interface FiberBinding {
    */
   monitorStart(maxBlockingMs: number, deliver: ((report: NativeBlockingReport) => void) | undefined, internalPrefix: string): void;
   monitorStop(): void;
+  /**
+   * Takes over the connection callback of this loop's listener with descriptor `fd`, so that
+   * acceptPause() can stop its accepts: a token for it, or undefined when there is no such listener.
+   */
+  acceptControl(fd: number): AcceptToken | undefined;
+  /** Pauses or resumes accepts; true when a connection kept while paused waits for acceptDeliver(). */
+  acceptPause(token: AcceptToken, paused: boolean): boolean;
+  /** Hands the connection kept while paused to Node (it emits 'connection'); call from a loop callback. */
+  acceptDeliver(token: AcceptToken): void;
   setPoolSize(n: number): void;
   /** The JavaScript stack budget of the isolate's own thread, in bytes. */
   setRootStackBudget(bytes: number): void;
@@ -101,7 +113,7 @@ const load = require('node-gyp-build') as (dir: string) => FiberBinding;
  * the first one loaded, when their native interfaces match, and refuses to
  * load otherwise. `process` is per thread (a Worker has its own).
  */
-const CORE_VERSION = 2;
+const CORE_VERSION = 3;
 const coreKey = Symbol.for('fibernet.core');
 interface SharedCore {
   version: number;

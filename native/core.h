@@ -6,6 +6,8 @@
 
 #include "addon.h"
 
+#include <uv.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -140,6 +142,11 @@ inline Instance* InstanceOf(const v8::FunctionCallbackInfo<v8::Value>& args) {
 
 // The blocking monitor's bindings (monitor.cc): monitorStart, monitorStop.
 void InitMonitor(Instance* inst, v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
+
+// Pausing a listener's accepts (accept.cc): acceptControl, acceptPause, acceptDeliver;
+// ForgetAcceptControls drops what was kept for a loop's listeners at teardown.
+void InitAccept(Instance* inst, v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
+void ForgetAcceptControls(uv_loop_t* loop);
 
 // The backends. Each returns null (with `why`) where it cannot work here.
 Backend* NewThreadsBackend(Instance* inst);

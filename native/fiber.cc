@@ -365,6 +365,7 @@ void Teardown(void* arg) {
     instances.erase(isolate);
   }
   HandleScope handle_scope(isolate);
+  ForgetAcceptControls(node::GetCurrentEventLoop(isolate));
   inst->closing = true;
   while (inst->live != nullptr && inst->current == nullptr) {  // cleanup runs at the top level
     Fiber* f = inst->live;
@@ -606,6 +607,7 @@ void SetMethods(Instance* inst, Local<Object> exports, Local<Context> context) {
   SetMethod(isolate, context, exports, "peek", Peek, data);
   SetMethod(isolate, context, exports, "captureStack", CaptureStack, data);
   InitMonitor(inst, exports, context);
+  InitAccept(inst, exports, context);
   if (const char* hooks = getenv("FIBERNET_TEST_HOOKS"); hooks != nullptr && strcmp(hooks, "1") == 0) {
     SetMethod(isolate, context, exports, "overflowNativeStack", OverflowNativeStack, data);
   }

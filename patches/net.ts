@@ -23,6 +23,7 @@ import * as tls from 'tls';
 import { getHub, assertCanBlock } from '../lib/hub';
 import { ConcurrentObjectUseError, TimeoutError } from '../lib/errors';
 import { describeReceived, invalidArgType, invalidArgValue, outOfRange } from '../lib/args';
+import { ListenerPause } from '../lib/listener-pause';
 import { type BlockingOptions, type ErrnoError, SlotWatcher, callTimeout, checkTimeout, closedError, sysError, wake } from './blocking';
 
 export type { BlockingOptions };
@@ -432,6 +433,13 @@ function blockingTimeoutProperty<T>(key: symbol, stateFor: (target: T) => { time
 
 type InternalServer = net.Server & { _handle: unknown; _connectionKey?: string };
 
+/**
+ * How many connections a server queues for accept() before it stops taking
+ * them from the kernel: the rest wait in the listen backlog, as they would
+ * for a Python socket that nobody calls accept() on.
+ */
+export const ACCEPT_AHEAD = 64;
+
 class ServerState {
   timeout: number | null = null;
   readonly queue: net.Socket[] = [];
@@ -440,8 +448,11 @@ class ServerState {
   readonly acceptor = new SlotWatcher('accept');
   /** accept() has been called: from now on every connection is queued for it. */
   accepting = false;
+  /** Stops the listener's accepts while ACCEPT_AHEAD connections wait for accept(). */
+  readonly intake: ListenerPause;
 
   constructor(readonly server: InternalServer) {
+    this.intake = new ListenerPause(server);
     this.acceptor.target = server;
     // Installed when the server starts listening, so a connection that
     // arrives before the first accept() waits for it, the way the kernel's
@@ -456,6 +467,7 @@ class ServerState {
       // until close(); Node would end it on its own otherwise.
       socket.allowHalfOpen = true;
       this.queue.push(socket);
+      if (this.queue.length - this.head >= ACCEPT_AHEAD) this.intake.pause();
       wake(this.acceptor.waiter);
     });
   }
@@ -500,6 +512,7 @@ function accept(this: net.Server, options?: BlockingOptions): net.Socket {
         q.splice(0, st.head);
         st.head = 0;
       }
+      if (q.length - st.head < ACCEPT_AHEAD) st.intake.resume();
       return socket;
     }
     if (st.error !== null) {

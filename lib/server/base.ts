@@ -8,11 +8,11 @@
 // spawns only while the pool has a free slot. While it is full the server
 // stops taking new work: what arrives waits in the server's own FIFO and is
 // spawned in arrival order as slots free (the pool calls the server back in
-// its turn among the parties waiting for a slot). Node's libuv accepts every
-// connection as soon as the kernel has it; there is no public way to leave
-// it in the kernel's backlog, as gevent does, without closing the listener.
-// So a waiting connection is accepted but paused: nothing reads it and no
-// handler sees it until a slot frees.
+// its turn among the parties waiting for a slot). A subclass may also stop
+// its listener meanwhile (_pauseIntake): StreamServer stops accepting, so
+// new connections wait in the kernel's backlog, as gevent's do; what was
+// accepted in the same loop turn before the pool filled waits in the FIFO,
+// paused: nothing reads it and no handler sees it until a slot frees.
 import type { AddressInfo } from 'net';
 import { invalidArgType, invalidArgValue, outOfRange } from '../args';
 import { assertCanBlock, checkTimeout, getHub } from '../hub';
@@ -295,6 +295,11 @@ export abstract class BaseServer<Item> {
   /** Releases an item that will never be handled (close() with work still waiting). */
   protected abstract _drop(item: Item): void;
 
+  /** The pool is full and work waits: stop taking more from the listener, if it can be stopped. */
+  protected _pauseIntake(): void {}
+  /** A slot is free and nothing waits: take work from the listener again. */
+  protected _resumeIntake(): void {}
+
   /** How many bytes of waiting work the server keeps at most (beyond that it is dropped). */
   protected _pendingLimit(): number {
     return Infinity;
@@ -319,6 +324,7 @@ export abstract class BaseServer<Item> {
       }
       this._pending.push(item);
       this._pendingBytes += size;
+      this._pauseIntake();
       this._waitForSlot();
       return;
     }
@@ -377,6 +383,8 @@ export abstract class BaseServer<Item> {
     if (this._pendingHead === this._pending.length) {
       this._pending = [];
       this._pendingHead = 0;
+      if (!this.pool.full()) this._resumeIntake();
+      else this._waitForSlot();
     } else this._waitForSlot();
   }
 }

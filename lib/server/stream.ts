@@ -16,6 +16,7 @@ import * as tls from 'tls';
 import { invalidArgType, invalidArgValue, outOfRange } from '../args';
 import { isPatched } from '../../patches';
 import { netPatches } from '../../patches/net';
+import { ListenerPause } from '../listener-pause';
 import { BaseServer, checkHostPort, checkOptionKeys, checkPort, type BaseServerOptions } from './base';
 
 /** What a StreamServer listens on: a port, `{ host, port }`, or a net.Server / tls.Server of your own. */
@@ -92,6 +93,9 @@ export class StreamServer extends BaseServer<Accepted> {
   private readonly _tls: tls.TlsOptions | undefined;
   private _address: net.AddressInfo | null = null;
   private readonly _event: 'connection' | 'secureConnection';
+  /** Stops the listener's accepts while the pool is full; made on first use, for the listener it was made for. */
+  private _intake: ListenerPause | null = null;
+  private _intakeOf: net.Server | null = null;
   private _listenCleanup: (() => void) | null = null;
 
   private readonly _onConnection = (socket: net.Socket): void => {
@@ -230,7 +234,23 @@ export class StreamServer extends BaseServer<Accepted> {
     if (this._event === 'secureConnection') s.on('tlsClientError', this._onTlsClientError);
   }
 
+  protected override _pauseIntake(): void {
+    const s = this._server;
+    if (s === null) return;
+    if (this._intake === null || this._intakeOf !== s) {
+      this._intake = new ListenerPause(s);
+      this._intakeOf = s;
+    }
+    this._intake.pause();
+  }
+
+  protected override _resumeIntake(): void {
+    this._intake?.resume();
+  }
+
   protected _detach(): void {
+    // A listener of your own is left accepting, as it was given.
+    this._resumeIntake();
     const s = this._server!;
     s.removeListener(this._event, this._onConnection);
     s.removeListener('close', this._onClose);

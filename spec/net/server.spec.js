@@ -3,7 +3,13 @@ const { expect } = require('chai');
 const net = require('net');
 const tls = require('tls');
 const { patchAll, connect, spawn, sleep, TimeoutError, BlockingSwitchOutError } = require('../..');
+const { ACCEPT_AHEAD } = require('../../dist/patches/net');
 const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert, expectCode, inCallback } = require('./helpers');
+
+/** The connections Node accepted for `server` and has not closed (read on the Hub, without blocking). */
+function connectionsOf(server) {
+  return server._connections;
+}
 
 describe('net.Server.accept() and connect() (patches/net)', () => {
   before(() => patchAll());
@@ -147,6 +153,54 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
       inFiber(() => {
         const server = listen();
         expect(() => server.accept(5)).to.throw(TypeError).with.property('code', 'ERR_INVALID_ARG_TYPE');
+      }));
+
+    it(`takes at most ACCEPT_AHEAD (${ACCEPT_AHEAD}) connections off the kernel's queue ahead of accept(); the rest wait in the backlog and accept() still gets every one, in order`, () =>
+      inFiber(() => {
+        const server = listen();
+        const port = server.address().port;
+        const total = ACCEPT_AHEAD * 4;
+        const clients = [];
+        for (let i = 0; i < total; i++) {
+          const c = track(net.connect(port, '127.0.0.1'));
+          c.on('error', () => {});
+          c.write(String(i).padStart(4, '0'));
+          clients.push(c);
+        }
+        until(() => clients.every((c) => c.readyState === 'open'), 'every client connected (the kernel completed them)');
+        sleep(100);
+        // Connections Node took are counted by the server; the kernel's are not.
+        const held = connectionsOf(server);
+        expect(held).to.equal(ACCEPT_AHEAD);
+        const got = [];
+        for (let i = 0; i < total; i++) {
+          const conn = track(server.accept({ timeout: 5000 }));
+          got.push(Number(conn.recvExactly(4).toString()));
+        }
+        expect(got).to.deep.equal([...Array(total).keys()]);
+        expectCode(() => server.accept({ timeout: 0 }), 'EAGAIN');
+      }));
+
+    it('closed while paused, it releases what libuv and the kernel kept: those clients end (EOF or reset); accept() still hands out what it queued, then EBADF', () =>
+      inFiber(() => {
+        const server = listen();
+        const port = server.address().port;
+        const clients = [];
+        for (let i = 0; i < ACCEPT_AHEAD + 20; i++) {
+          const c = track(net.connect(port, '127.0.0.1'));
+          const state = { ended: false };
+          c.on('error', () => (state.ended = true));
+          c.on('close', () => (state.ended = true));
+          c.resume();
+          clients.push(state);
+        }
+        until(() => connectionsOf(server) === ACCEPT_AHEAD, 'the server paused');
+        sleep(50);
+        server.close();
+        until(() => clients.filter((c) => c.ended).length === 20, 'the 20 clients the server never took ended');
+        for (let i = 0; i < ACCEPT_AHEAD; i++) server.accept({ timeout: 0 }).close();
+        expectCode(() => server.accept({ timeout: 0 }), 'EBADF');
+        until(() => clients.every((c) => c.ended), 'every client ended');
       }));
 
     it("leaves an evented server's connections to its 'connection' listener", () =>

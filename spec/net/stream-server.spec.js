@@ -243,6 +243,36 @@ describe('StreamServer', () => {
         expect(max).to.equal(2);
       }));
 
+    it('while the pool is full it stops accepting: new connections wait in the kernel\'s backlog, as gevent\'s do, and are all served in arrival order', () =>
+      inFiber(() => {
+        let release = false;
+        const order = [];
+        const s = server(
+          local,
+          (sock) => {
+            order.push(Number(sock.recvExactly(3).toString()));
+            until(() => release, 'release');
+            sock.sendall('ok');
+          },
+          { spawn: 2 },
+        );
+        s.start();
+        const total = 100;
+        const clients = [];
+        for (let i = 0; i < total; i++) {
+          const c = track(connect(s.address.port, '127.0.0.1', { timeout: 0 }));
+          c.write(String(i).padStart(3, '0'));
+          clients.push(c);
+        }
+        until(() => clients.every((c) => c.readyState === 'open') && order.length === 2, 'every client connected, two handlers');
+        sleep(100);
+        // Two in handlers, and at most what one loop turn accepted before the pool filled.
+        expect(s.listener._connections).to.be.at.most(4);
+        release = true;
+        for (const c of clients) expect(recvAll(c).toString()).to.equal('ok');
+        expect(order).to.deep.equal([...Array(total).keys()]);
+      }));
+
     it('shares a Pool given as spawn with other work: it waits for the slots that work holds', () =>
       inFiber(() => {
         const pool = new Pool(1);
