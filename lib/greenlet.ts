@@ -293,8 +293,9 @@ function checkDelay(ms: unknown, name: string): number {
 }
 
 /**
- * Parks the caller for `ms` milliseconds. sleep(0) (the default) lets every
- * other ready fiber and the event loop run once, then resumes.
+ * Parks the caller for `ms` milliseconds. sleep(0) (the default) goes to the
+ * end of the Hub's queue, as gevent's does: what was queued before it runs
+ * first; the event loop runs first only if the switch interval ran out.
  */
 export function sleep(ms = 0): void {
   const delay = checkDelay(ms, 'ms');
@@ -303,7 +304,6 @@ export function sleep(ms = 0): void {
     let active = true;
     hub.wait<void>({
       start(w) {
-        // A Hub turn runs from setImmediate, after the loop's timers and I/O.
         hub.schedule(() => {
           if (active) w.switch(undefined);
         });
@@ -311,7 +311,7 @@ export function sleep(ms = 0): void {
       stop() {
         active = false;
       },
-      describeWait: () => ({ kind: 'sleep', detail: 'sleep(0): until the Hub\'s next turn' }),
+      describeWait: () => ({ kind: 'sleep', detail: 'sleep(0): until what the Hub queued before it has run' }),
     });
     return;
   }

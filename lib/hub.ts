@@ -9,6 +9,12 @@
 // greenlet that parks hands control straight to the next one (fiber.ts
 // setHandOver), one thread switch per fiber instead of two.
 //
+// One queue holds everything, in gevent's run_callback order: woken fibers,
+// notifications and other Hub calls, greenlet starts, sleep(0). What a Hub
+// call wakes (and the next step it asks for with callNext) goes to the head
+// of the queue instead: gevent's callbacks switch into the greenlets they
+// wake at once, and carry on when those block again.
+//
 // The main thread itself may block only at a script's top level, before the
 // event loop has started: it then acts as gevent's main greenlet (the "root"),
 // and the Hub runs loop turns itself (native/loop.cc) until the root's Waiter
@@ -93,7 +99,7 @@ export class Party {
 // The run queue holds fibers to resume and hub-level calls (link
 // notifications), FIFO, flat: two slots an entry, [party, the park it was
 // woken in] or [fn, 0], so a wake-up allocates nothing.
-type Slot = Party | (() => void) | number;
+type Slot = Party | (() => void) | Scheduled | number;
 
 /**
  * Where a fiber's Party is kept: a field on the Fiber itself (there is one
@@ -107,6 +113,9 @@ const Immediate = (() => {
   clearImmediate(handle);
   return handle.constructor as new () => unknown;
 })();
+
+/** The run-queue tag of a Scheduled item (a Party's entries carry its park number, a call's 0). */
+const SCHEDULED = -1;
 
 /** Time a Hub drain may run fibers before it lets the event loop turn (like Python's switch interval). */
 const SWITCH_INTERVAL_MS = 5;
@@ -128,9 +137,18 @@ export class Hub {
   private head = 0;
   /** What nextHandOver() returns, reused: fiber.ts reads it at once. */
   private readonly handOverSlot: HandOver = { fiber: null as unknown as Fiber, value: undefined };
-  private callbacks: Array<(() => void) | Scheduled> = [];
+  /** Callbacks that wait for the Hub's next turn, after the loop's poll (a server resuming its intake). */
+  private nextTurn: Array<() => void> = [];
   private turnPending = false;
   private tickPending = false;
+  /**
+   * While the Hub runs one of its callbacks: the fibers it wakes and the
+   * calls it makes, which run next, ahead of the rest of the queue. A gevent
+   * Hub callback switches into a greenlet it wakes at once, and its
+   * notifier goes on once that greenlet blocks again; running them next,
+   * in order, is the same order.
+   */
+  private front: Slot[] | null = null;
   /** True while the Hub runs fibers or its callbacks: wake-ups only queue. */
   private draining = false;
   /** True while the root is inside a native loop turn. */
@@ -177,22 +195,35 @@ export class Hub {
     }
   }
 
-  /** Runs `fn` on the Hub at its next turn, FIFO (gevent's run_callback). Errors are reported, not thrown. */
+  /**
+   * Runs `fn` on the Hub after everything already queued there (fibers
+   * woken, notifications, greenlets started): one FIFO, gevent's
+   * run_callback. Errors are reported, not thrown.
+   */
   schedule(fn: () => void): void {
     if (typeof fn !== 'function') throw new TypeError('schedule() expects a function');
-    this.callbacks.push(fn);
-    this.requestTurn();
+    this.queue.push(fn, 0);
+    this.kick();
   }
 
-  /** @internal Starts `item` at the Hub's next turn, in schedule() order (Greenlet#start). */
+  /** @internal Starts `item` on the Hub, in the same FIFO as schedule() (Greenlet#start). */
   scheduleStart(item: Scheduled): void {
-    this.callbacks.push(item);
+    this.queue.push(item, SCHEDULED);
+    this.kick();
+  }
+
+  /** @internal Runs `fn` at the Hub's next turn, once the loop has polled. */
+  scheduleNextTurn(fn: () => void): void {
+    this.nextTurn.push(fn);
     this.requestTurn();
   }
 
-  /** @internal What waits for the Hub's next turn to start (dumpFibers). */
+  /** @internal What waits in the Hub's queue to start (dumpFibers). */
   scheduledItems(): Scheduled[] {
-    return this.callbacks.filter((cb): cb is Scheduled => typeof cb !== 'function');
+    const out: Scheduled[] = [];
+    const q = this.queue;
+    for (let i = this.head; i < q.length; i += 2) if (q[i + 1] === SCHEDULED) out.push(q[i] as Scheduled);
+    return out;
   }
 
   /** @internal The parties queued to be resumed (woken, not yet run). */
@@ -356,14 +387,30 @@ export class Hub {
       if (this.inLoopTurn) loop.stopLoop();
       return;
     }
-    this.queue.push(p, p.seq);
-    this.kick();
+    if (this.front !== null && Fiber.current === undefined) this.front.push(p, p.seq);
+    else {
+      this.queue.push(p, p.seq);
+      this.kick();
+    }
   }
 
-  /** @internal Runs `fn` on the Hub after what is already queued (link notifications). */
+  /** @internal Runs `fn` on the Hub after what is already queued (gevent's run_callback: link notifications). */
   call(fn: () => void): void {
     this.queue.push(fn, 0);
     this.kick();
+  }
+
+  /**
+   * @internal Called from a Hub callback, runs `fn` right after that
+   * callback and the fibers it woke: how a notifier goes on once the
+   * greenlet it switched into blocks again. Elsewhere it is call().
+   */
+  callNext(fn: () => void): void {
+    if (this.front !== null && Fiber.current === undefined) this.front.push(fn, 0);
+    else {
+      this.queue.push(fn, 0);
+      this.kick();
+    }
   }
 
   /** @internal Raises `error` in `p` at its current or next blocking point. */
@@ -442,7 +489,7 @@ export class Hub {
     const q = this.queue;
     while (this.head < q.length) {
       const first = q[this.head];
-      if (typeof first === 'function') return null;
+      if (typeof first === 'function' || q[this.head + 1] === SCHEDULED) return null;
       const p = first as Party;
       if (p.seq !== q[this.head + 1] || (p.waiter === null && !p.yieldParked)) {
         this.dropHead();
@@ -463,6 +510,16 @@ export class Hub {
     return null;
   }
 
+  /** Puts `entries` at the head of the run queue, in order. */
+  private putFront(entries: Slot[]): void {
+    const q = this.queue;
+    const n = entries.length;
+    if (this.head >= n) {
+      this.head -= n;
+      for (let i = 0; i < n; i++) q[this.head + i] = entries[i];
+    } else q.splice(this.head, 0, ...entries);
+  }
+
   /** Clears the head entry (so the queue keeps nothing alive) and moves past it. */
   private dropHead(): void {
     const q = this.queue;
@@ -479,25 +536,11 @@ export class Hub {
 
   private turn(): void {
     this.turnPending = false;
-    const cbs = this.callbacks;
+    const cbs = this.nextTurn;
     if (cbs.length > 0) {
-      this.clock = performance.now();
-      this.callbacks = [];
-      const was = this.draining;
-      this.draining = true;
-      try {
-        for (let i = 0; i < cbs.length; i++) {
-          const cb = cbs[i];
-          try {
-            if (typeof cb === 'function') cb();
-            else cb.runScheduled();
-          } catch (err) {
-            this.handleError(typeof cb !== 'function' ? String(cb) : cb.name ? `Hub callback ${cb.name}` : 'Hub callback', err);
-          }
-        }
-      } finally {
-        this.draining = was;
-      }
+      // They join the FIFO behind what is queued already.
+      this.nextTurn = [];
+      for (let i = 0; i < cbs.length; i++) this.queue.push(cbs[i], 0);
     }
     this.drain();
   }
@@ -510,21 +553,34 @@ export class Hub {
     const started = performance.now();
     this.drainStarted = started;
     this.clock = started;
-    let n = 0;
     try {
       while (this.head < q.length) {
-        if ((++n & 15) === 0 && performance.now() - started > SWITCH_INTERVAL_MS) {
+        const first = q[this.head];
+        const seq = q[this.head + 1];
+        // The budget is checked before each fiber it resumes or starts (as
+        // nextHandOver does): a fiber woken by the callback just run may
+        // find that the event loop ran first.
+        if (typeof first !== 'function' && performance.now() - started > SWITCH_INTERVAL_MS) {
           this.requestTurn();
           break;
         }
-        const first = q[this.head];
-        const seq = q[this.head + 1];
         this.dropHead();
         if (typeof first === 'function') {
+          const front: Slot[] = [];
+          this.front = front;
           try {
             first();
           } catch (err) {
-            this.handleError('Hub callback', err);
+            this.handleError(first.name ? `Hub callback ${first.name}` : 'Hub callback', err);
+          } finally {
+            this.front = null;
+          }
+          if (front.length > 0) this.putFront(front);
+        } else if (seq === SCHEDULED) {
+          try {
+            (first as Scheduled).runScheduled();
+          } catch (err) {
+            this.handleError(String(first), err);
           }
         } else {
           const p = first as Party;

@@ -218,8 +218,8 @@ export abstract class AbstractLinkable implements Linkable {
         n.called.add(link.callback);
         this._call(link, null);
       }
-      // Queued after what was just woken: runs once that fiber parks again.
-      getHub().call(() => this._deliverNext(n));
+      // After what was just woken: runs once that fiber parks again.
+      getHub().callNext(() => this._deliverNext(n));
       return;
     }
     // What was not delivered keeps its place, ahead of links added since.
@@ -247,7 +247,7 @@ export abstract class AbstractLinkable implements Linkable {
   /** Queues a rawlink() callback on the Hub, in its turn after the parties woken before it. */
   private _call(link: Link, n: Notification | null): void {
     this._calling.push(link);
-    getHub().call(() => {
+    getHub().callNext(() => {
       spliceFirst(this._calling, (l) => l === link);
       const cb = link.callback;
       try {

@@ -609,8 +609,8 @@ export class Pool extends Group {
       link.woken = true;
       if (link.kind === ACQUIRE) this._free--;
       link.waiter!.switch(undefined);
-      // Queued behind the woken party: runs once it has parked again.
-      getHub().call(() => this._deliverNext());
+      // Behind the woken party: runs once it has parked again.
+      getHub().callNext(() => this._deliverNext());
       return;
     }
     this._notifying = false;

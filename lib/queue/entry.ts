@@ -5,8 +5,9 @@
 // gevent's queues wake a waiter by switching into it from the Hub: it runs
 // until it blocks again, and only then does the queue look at its state
 // again. fibernet's Hub never runs a fiber synchronously: waking one queues
-// it. So a queue that wakes a party hands the Hub its next step right
-// behind that party (after()): the Hub resumes the party, the party runs
+// it, at the head of the Hub's queue when a Hub call wakes it. So a queue
+// that wakes a party hands the Hub its next step right behind that party
+// (after(), with callNext): the Hub resumes the party, the party runs
 // until it parks, then the step runs, as in gevent. The root cannot be run
 // from the Hub at all (it resumes once the Hub's batch is done), so a step
 // that follows the root waits until the root is back (then it is queued on
@@ -113,7 +114,7 @@ export class WaitEntry {
       const then = this.then;
       if (then !== null) {
         this.then = null;
-        getHub().call(then);
+        getHub().callNext(then);
       }
     }
   }
@@ -181,7 +182,7 @@ export class WaitEntry {
       runDeferred();
     };
     if (this.root && this.parked) this.then = next;
-    else getHub().call(next);
+    else getHub().callNext(next);
   }
 
   /** Stops the deadline's timer; call it when the blocking call returns or throws. */

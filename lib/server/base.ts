@@ -118,7 +118,11 @@ export abstract class BaseServer<Item> {
   private _pendingBytes = 0;
   /** The pool will call _onAvailable once a slot frees. */
   private _waitingForSlot = false;
-  private readonly _onAvailable = (): void => this._drainPending();
+  // A gevent server that was full starts accepting (reading) again, and its
+  // next connection (datagram) comes with the loop's next poll: so does
+  // the waiting work here, after what that poll brings to others.
+  private readonly _onAvailable = (): void => getHub().scheduleNextTurn(this._drainSoon);
+  private readonly _drainSoon = (): void => this._drainPending();
   /** Items spawned whose greenlet has not begun: one killed before it runs drops its item. */
   private readonly _unstarted = new Set<Item>();
   /** The function each handler greenlet runs (named after the handler, for messages). */

@@ -172,7 +172,7 @@ describe('Hub', () => {
   });
 
   describe('schedule(fn)', () => {
-    it('runs callbacks at the next turn, FIFO', async () => {
+    it('runs callbacks on the Hub, not inside schedule(), FIFO', async () => {
       const order = [];
       getHub().schedule(() => order.push(1));
       getHub().schedule(() => order.push(2));
@@ -183,7 +183,7 @@ describe('Hub', () => {
       expect(order).to.deep.equal([1, 2, 3]);
     });
 
-    it('runs a callback scheduled by a callback at a later turn', async () => {
+    it('runs a callback scheduled by a callback after those queued before it', async () => {
       const order = [];
       getHub().schedule(() => {
         order.push('first');

@@ -12,4 +12,25 @@ function runAtRoot(code) {
   return res.stdout.trim().split('\n');
 }
 
-module.exports = { runAtRoot, expectCode };
+/**
+ * Makes the window between a party being woken and its running, which the
+ * Hub otherwise closes at once (the fibers a notification wakes run right
+ * after it, as gevent's switch into them does): returns a greenlet parked
+ * on `go`; set `go`, then do what queues the notification. The greenlet
+ * runs first, spins past the Hub's switch interval and queues `between` as
+ * an event-loop callback; the Hub then stops before the next fiber it would
+ * resume (the one the notification woke), and `between` runs before it.
+ */
+function cutDrainBefore(go, between) {
+  const { spawn } = require('../..');
+  const { performance } = require('perf_hooks');
+  const g = spawn(() => {
+    go.wait();
+    const until = performance.now() + 20;
+    while (performance.now() < until);
+    setImmediate(between);
+  });
+  return g;
+}
+
+module.exports = { runAtRoot, expectCode, cutDrainBefore };

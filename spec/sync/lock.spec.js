@@ -7,6 +7,7 @@ const {
   RLock,
   OverReleaseError,
   LockNotOwnedError,
+  Event,
   spawn,
   sleep,
   wait,
@@ -18,7 +19,7 @@ const {
   BlockingSwitchOutError,
 } = require('../..');
 const { inFiber } = require('../hub/helpers');
-const { runAtRoot, expectCode } = require('./helpers');
+const { runAtRoot, expectCode, cutDrainBefore } = require('./helpers');
 
 /** Spawns one greenlet per name, each parked (in that order) in acquire() of `sem`, logging when it gets it. */
 function parkAcquirers(sem, names, log) {
@@ -145,23 +146,19 @@ describe('Semaphore', () => {
     const got = await inFiber(() => {
       const log = [];
       const [a] = parkAcquirers(s, ['a'], log);
-      // Woken by kill() right after the release: it runs after the
-      // notification and before the waiter it woke.
-      const thief = spawn(() => {
-        try {
-          sleep(60000);
-        } catch (e) {
-          return { tried: s.acquire(0), counter: s.counter, aRan: log.length };
-        }
+      let seen = null;
+      const go = new Event();
+      // Runs after the notification woke `a`, before `a` runs.
+      cutDrainBefore(go, () => {
+        seen = { tried: s.acquire(0), counter: s.counter, aRan: log.length };
       });
       sleep(0);
+      go.set();
       s.release();
-      thief.kill(undefined, { block: false });
       a.join();
-      thief.join();
-      return { thief: thief.value, log };
+      return { seen, log };
     });
-    expect(got.thief).to.deep.equal({ tried: false, counter: 0, aRan: 0 });
+    expect(got.seen).to.deep.equal({ tried: false, counter: 0, aRan: 0 });
     expect(got.log).to.deep.equal(['a']);
   });
 

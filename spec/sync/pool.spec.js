@@ -5,6 +5,7 @@ const {
   Pool,
   PoolFull,
   Greenlet,
+  Event,
   spawn,
   sleep,
   getHub,
@@ -15,7 +16,7 @@ const {
   BlockingSwitchOutError,
 } = require('../..');
 const { inFiber, captureErrors } = require('../hub/helpers');
-const { runAtRoot, expectCode } = require('./helpers');
+const { runAtRoot, expectCode, cutDrainBefore } = require('./helpers');
 
 /** Runs fn in an event-loop callback (where blocking is refused); resolves with what it threw, or undefined. */
 function thrownInCallback(fn) {
@@ -613,11 +614,11 @@ describe('Pool', () => {
         const member = pool.spawn(() => sleep(10000));
         const victim = spawn(() => pool.spawn(() => 'victim ran'));
         const heir = spawn(() => pool.spawn(() => 'heir ran').get());
+        const go = new Event();
+        cutDrainBefore(go, () => victim.kill(undefined, { block: false }));
         sleep(0);
-        const done = spawn(() => {});
-        done.join();
-        pool.discard(member); // queues the notification that wakes the victim ...
-        done.link(() => victim.kill(undefined, { block: false })); // ... and this right behind it
+        go.set();
+        pool.discard(member); // queues the notification that wakes the victim; the kill comes before it runs
         expect(victim.join(1000)).to.equal(true);
         expect(victim.value).to.be.instanceOf(FiberExit);
         expect(heir.get(1000)).to.equal('heir ran');

@@ -10,6 +10,7 @@ const {
   QueueFull,
   TaskDoneError,
   IncomparableError,
+  Event,
   spawn,
   sleep,
   withTimeout,
@@ -19,7 +20,7 @@ const {
   BlockingSwitchOutError,
 } = require('../..');
 const { inFiber } = require('../hub/helpers');
-const { runAtRoot, expectCode } = require('./helpers');
+const { runAtRoot, expectCode, cutDrainBefore } = require('./helpers');
 
 /** What fn() throws (fails if it returns). */
 function thrown(fn) {
@@ -405,20 +406,20 @@ describe('Queue', () => {
       const got = await inFiber(() => {
         const q = new Queue(1);
         const [a] = parked(['a'], () => q.get());
-        const thief = onKill(() => {
-          const seen = { qsize: q.qsize(), full: q.full() };
+        let seen = null;
+        const go = new Event();
+        cutDrainBefore(go, () => {
+          seen = { qsize: q.qsize(), full: q.full() };
           seen.stolen = thrown(() => q.getNowait()) instanceof QueueEmpty;
           seen.putRefused = thrown(() => q.putNowait('t')) instanceof QueueFull;
-          return seen;
         });
         sleep(0);
+        go.set();
         q.put('x');
-        thief.kill(undefined, { block: false });
         a.join();
-        thief.join();
-        return { thief: thief.value, a: a.value };
+        return { seen, a: a.value };
       });
-      expect(got.thief).to.deep.equal({ qsize: 0, full: true, stolen: true, putRefused: true });
+      expect(got.seen).to.deep.equal({ qsize: 0, full: true, stolen: true, putRefused: true });
       expect(got.a).to.equal('x');
     });
 
@@ -427,19 +428,20 @@ describe('Queue', () => {
         const q = new Queue(1);
         q.put('a');
         const [p1, p2] = parked(['p1', 'p2'], (n) => q.put(n));
-        const thief = onKill(() => {
-          const seen = { full: q.full(), putRefused: thrown(() => q.putNowait('t')) instanceof QueueFull };
+        let seen = null;
+        const go = new Event();
+        cutDrainBefore(go, () => {
+          seen = { full: q.full(), putRefused: thrown(() => q.putNowait('t')) instanceof QueueFull };
           p1.kill(undefined, { block: false });
-          return seen;
         });
         sleep(0);
+        go.set();
         const first = q.get();
-        thief.kill(undefined, { block: false });
         p1.join();
         p2.join();
-        return { first, thief: thief.value, p1: p1.value instanceof FiberExit, rest: [q.get(), q.qsize()] };
+        return { first, seen, p1: p1.value instanceof FiberExit, rest: [q.get(), q.qsize()] };
       });
-      expect(got).to.deep.equal({ first: 'a', thief: { full: true, putRefused: true }, p1: true, rest: ['p2', 0] });
+      expect(got).to.deep.equal({ first: 'a', seen: { full: true, putRefused: true }, p1: true, rest: ['p2', 0] });
     });
 
     it('iterates with get() until Queue.STOP', async () => {
@@ -919,17 +921,36 @@ describe('Channel', () => {
     expect(got).to.deep.equal({ log: ['g2 got x', 'put returned'], g1: true, balance: 0 });
   });
 
-  it('a putter killed before the getter it was paired with ran withdraws its item', async () => {
+  it('a putter killed once the unlock paired it with a getter: the getter has its item, the put() raises the kill (as in gevent)', async () => {
     const got = await inFiber(() => {
       const ch = new Channel();
       const [p1, p2] = parked(['p1', 'p2'], (n) => ch.put(n));
       const g = spawn(() => ch.get());
       spawn(() => p1.kill(undefined, { block: false }));
       g.join();
+      p1.join();
+      const left = ch.balance;
+      const next = ch.get();
       p2.join();
-      return { g: g.value, p1: p1.value instanceof FiberExit, balance: ch.balance };
+      return { g: g.value, p1: p1.value instanceof FiberExit, left, next, balance: ch.balance };
     });
-    expect(got).to.deep.equal({ g: 'p2', p1: true, balance: 0 });
+    expect(got).to.deep.equal({ g: 'p1', p1: true, left: 1, next: 'p2', balance: 0 });
+  });
+
+  it('a putter killed before the root it was paired with ran withdraws its item; the root waits again, first in line', () => {
+    const lines = runAtRoot(`
+      const { Channel, spawn, sleep, FiberExit } = fibernet;
+      const ch = new Channel();
+      const p1 = spawn(() => ch.put('p1'));
+      // Runs after p1 has offered its item, before the unlock pairs it with the root.
+      spawn(() => p1.kill(undefined, { block: false }));
+      const p2 = spawn(() => { sleep(30); ch.put('p2'); });
+      console.log('root got', ch.get());
+      p1.join();
+      p2.join();
+      console.log('p1 killed', p1.value instanceof FiberExit, 'balance', ch.balance);
+    `);
+    expect(lines).to.deep.equal(['root got p2', 'p1 killed true balance 0']);
   });
 
   it('an item putNowait() handed to a getter killed before it ran stays in the channel', async () => {
