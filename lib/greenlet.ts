@@ -301,16 +301,11 @@ export function sleep(ms = 0): void {
   const delay = checkDelay(ms, 'ms');
   const hub = getHub();
   if (delay === 0) {
-    let active = true;
     hub.wait<void>({
       start(w) {
-        hub.schedule(() => {
-          if (active) w.switch(undefined);
-        });
+        hub.scheduleSwitch(w);
       },
-      stop() {
-        active = false;
-      },
+      stop() {},
       describeWait: () => ({ kind: 'sleep', detail: 'sleep(0): until what the Hub queued before it has run' }),
     });
     return;

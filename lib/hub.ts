@@ -99,7 +99,7 @@ export class Party {
 // The run queue holds fibers to resume and hub-level calls (link
 // notifications), FIFO, flat: two slots an entry, [party, the park it was
 // woken in] or [fn, 0], so a wake-up allocates nothing.
-type Slot = Party | (() => void) | Scheduled | number;
+type Slot = Party | (() => void) | Scheduled | Waiter<void> | number;
 
 /**
  * Where a fiber's Party is kept: a field on the Fiber itself (there is one
@@ -116,6 +116,8 @@ const Immediate = (() => {
 
 /** The run-queue tag of a Scheduled item (a Party's entries carry its park number, a call's 0). */
 const SCHEDULED = -1;
+/** The run-queue tag of sleep(0)'s Waiter: switched (and its party resumed) when its turn comes. */
+const SWITCH = -2;
 
 /** Time a Hub drain may run fibers before it lets the event loop turn (like Python's switch interval). */
 const SWITCH_INTERVAL_MS = 5;
@@ -149,6 +151,8 @@ export class Hub {
    * in order, is the same order.
    */
   private front: Slot[] | null = null;
+  /** The array `front` uses, reused (it is emptied into the queue after each call). */
+  private readonly frontEntries: Slot[] = [];
   /** True while the Hub runs fibers or its callbacks: wake-ups only queue. */
   private draining = false;
   /** True while the root is inside a native loop turn. */
@@ -209,6 +213,17 @@ export class Hub {
   /** @internal Starts `item` on the Hub, in the same FIFO as schedule() (Greenlet#start). */
   scheduleStart(item: Scheduled): void {
     this.queue.push(item, SCHEDULED);
+    this.kick();
+  }
+
+  /**
+   * @internal Switches `w` when its turn in the FIFO comes and resumes its
+   * party right there (sleep(0)): a woken party without a Hub call before
+   * it, so a greenlet parking ahead of it hands control straight to it.
+   * `w` must be one nothing else links to.
+   */
+  scheduleSwitch(w: Waiter<void>): void {
+    this.queue.push(w, SWITCH);
     this.kick();
   }
 
@@ -489,7 +504,24 @@ export class Hub {
     const q = this.queue;
     while (this.head < q.length) {
       const first = q[this.head];
-      if (typeof first === 'function' || q[this.head + 1] === SCHEDULED) return null;
+      const tag = q[this.head + 1];
+      if (typeof first === 'function' || tag === SCHEDULED) return null;
+      if (tag === SWITCH) {
+        const w = first as Waiter<void>;
+        const p = w.party;
+        if (p === null || p.waiter !== w || w.ready()) {
+          this.dropHead();
+          continue;
+        }
+        if (p.owner === undefined || p.fiber === null || !isParked(p.fiber)) return null;
+        if (performance.now() - this.drainStarted > SWITCH_INTERVAL_MS) return null;
+        this.dropHead();
+        w.settle(undefined);
+        const next = this.handOverSlot;
+        next.fiber = p.fiber;
+        next.value = p.token;
+        return next;
+      }
       const p = first as Party;
       if (p.seq !== q[this.head + 1] || (p.waiter === null && !p.yieldParked)) {
         this.dropHead();
@@ -566,7 +598,7 @@ export class Hub {
         }
         this.dropHead();
         if (typeof first === 'function') {
-          const front: Slot[] = [];
+          const front = this.frontEntries;
           this.front = front;
           try {
             first();
@@ -575,7 +607,20 @@ export class Hub {
           } finally {
             this.front = null;
           }
-          if (front.length > 0) this.putFront(front);
+          if (front.length > 0) {
+            this.putFront(front);
+            front.length = 0;
+          }
+        } else if (seq === SWITCH) {
+          const w = first as Waiter<void>;
+          const p = w.party;
+          if (p !== null && p.waiter === w && !w.ready()) {
+            if (p.fiber === null) w.switch(undefined); // the root resumes once the drain is done
+            else {
+              w.settle(undefined);
+              this.runFiber(p, p.token);
+            }
+          }
         } else if (seq === SCHEDULED) {
           try {
             (first as Scheduled).runScheduled();

@@ -37,6 +37,20 @@ export class Waiter<T = unknown> {
     this._notify();
   }
 
+  /** @internal The party parked in get(), or null. */
+  get party(): Party | null {
+    return this._party;
+  }
+
+  /**
+   * @internal switch() for the Hub itself, which resumes the parked party
+   * at once: nothing is queued. Only for a Waiter no one links to (sleep(0)'s).
+   */
+  settle(value: T): void {
+    this._state = VALUE;
+    this._value = value;
+  }
+
   /** Whether switch() or throw() has happened. */
   ready(): boolean {
     return this._state !== EMPTY;
