@@ -6,9 +6,12 @@ export interface LoopBinding {
   /**
    * One uv_run turn (UV_RUN_NOWAIT when nowait, else UV_RUN_ONCE), calling
    * `drain` in its prepare and check phases; returns whether the loop is
-   * still alive, throws what `drain` threw.
+   * still alive. What the turn's callbacks (and `drain`) throw goes to Node's
+   * uncaught-exception handling, as in Node's own loop.
    */
   runLoopOnce(nowait?: boolean, drain?: () => void): boolean;
+  /** Calls `fn`; an error it throws goes to Node's uncaught-exception handling. Whether it returned. */
+  callReportingErrors(fn: () => void): boolean;
   /** Whether the loop has active, referenced handles or requests. */
   loopAlive(): boolean;
   /** Makes the running turn return without blocking in poll. */
@@ -29,6 +32,7 @@ function missing(): never {
 export const loop: LoopBinding = {
   runLoopOnce: addon.runLoopOnce ?? missing,
   loopAlive: addon.loopAlive ?? missing,
+  callReportingErrors: addon.callReportingErrors ?? missing,
   stopLoop: addon.stopLoop ?? missing,
   drainPlatformTasks: addon.drainPlatformTasks ?? missing,
 };

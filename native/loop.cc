@@ -25,7 +25,6 @@ using v8::Boolean;
 using v8::Context;
 using v8::Function;
 using v8::FunctionCallbackInfo;
-using v8::Global;
 using v8::HandleScope;
 using v8::Isolate;
 using v8::Local;
@@ -36,12 +35,10 @@ using v8::Value;
 // runLoopOnce(nowait): one uv_run turn (UV_RUN_NOWAIT when nowait is true,
 // otherwise UV_RUN_ONCE, which may block in poll). Returns whether the loop
 // still has active handles or requests.
-// The drain function of the turn in progress (valid while RunLoopOnce runs),
-// and the first error it threw, rethrown when the turn returns.
+// The drain function of the turn in progress (valid while RunLoopOnce runs).
 struct TurnDrain {
   Isolate* isolate = nullptr;
   Local<Function> fn;
-  Global<Value> error;
   bool active = false;
 };
 TurnDrain turn_drain;
@@ -49,16 +46,27 @@ uv_prepare_t drain_prepare;
 uv_check_t drain_check;
 bool drain_handles_ready = false;
 
+// Errors thrown by callbacks of a nested turn (and by the ticks drained in
+// it) reach no JavaScript handler: the root's frames lie below the loop, and
+// Node's own handling of an uncaught exception expects the loop at the
+// bottom of the stack. A verbose TryCatch hands each one to Node's message
+// listener, which treats it as Node's loop would: 'uncaughtException'
+// listeners get it and the turn goes on, or with none Node prints it and
+// exits with code 1.
+bool CallReportingErrors(Isolate* isolate, Local<Function> fn) {
+  TryCatch uncaught(isolate);
+  uncaught.SetVerbose(true);
+  Local<Context> context = isolate->GetCurrentContext();
+  bool ok = !fn->Call(context, Undefined(isolate), 0, nullptr).IsEmpty();
+  if (uncaught.HasTerminated()) uv_stop(node::GetCurrentEventLoop(isolate));  // process.exit() in a listener
+  return ok;
+}
+
 void RunDrain() {
   TurnDrain& d = turn_drain;
-  if (!d.active || !d.error.IsEmpty()) return;
+  if (!d.active) return;
   HandleScope scope(d.isolate);
-  TryCatch try_catch(d.isolate);
-  Local<Context> context = d.isolate->GetCurrentContext();
-  if (d.fn->Call(context, Undefined(d.isolate), 0, nullptr).IsEmpty() && try_catch.HasCaught()) {
-    d.error.Reset(d.isolate, try_catch.Exception());
-    uv_stop(node::GetCurrentEventLoop(d.isolate));
-  }
+  CallReportingErrors(d.isolate, d.fn);
 }
 
 void OnDrainPrepare(uv_prepare_t*) { RunDrain(); }
@@ -67,7 +75,8 @@ void OnDrainCheck(uv_check_t*) { RunDrain(); }
 // runLoopOnce(nowait, drain?): one uv_run turn (UV_RUN_NOWAIT when nowait is
 // true, otherwise UV_RUN_ONCE, which may block in poll), calling drain() in
 // its prepare and check phases. Returns whether the loop still has active
-// handles or requests; throws what drain() threw.
+// handles or requests. Errors of the turn's callbacks are Node's uncaught
+// exceptions (see CallReportingErrors).
 void RunLoopOnce(const FunctionCallbackInfo<Value>& args) {
   Isolate* isolate = args.GetIsolate();
   uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
@@ -88,20 +97,26 @@ void RunLoopOnce(const FunctionCallbackInfo<Value>& args) {
     uv_prepare_start(&drain_prepare, OnDrainPrepare);
     uv_check_start(&drain_check, OnDrainCheck);
   }
-  uv_run(loop, nowait ? UV_RUN_NOWAIT : UV_RUN_ONCE);
+  {
+    TryCatch uncaught(isolate);
+    uncaught.SetVerbose(true);
+    uv_run(loop, nowait ? UV_RUN_NOWAIT : UV_RUN_ONCE);
+  }
   if (drain) {
     uv_prepare_stop(&drain_prepare);
     uv_check_stop(&drain_check);
     turn_drain.active = false;
     turn_drain.fn.Clear();
-    if (!turn_drain.error.IsEmpty()) {
-      Local<Value> err = turn_drain.error.Get(isolate);
-      turn_drain.error.Reset();
-      isolate->ThrowException(err);
-      return;
-    }
   }
   args.GetReturnValue().Set(Boolean::New(isolate, uv_loop_alive(loop) != 0));
+}
+
+// callReportingErrors(fn) -> whether fn returned (an error it threw went to
+// Node's uncaught-exception handling instead).
+void CallReportingErrorsBinding(const FunctionCallbackInfo<Value>& args) {
+  Isolate* isolate = args.GetIsolate();
+  if (!args[0]->IsFunction()) return;
+  args.GetReturnValue().Set(Boolean::New(isolate, CallReportingErrors(isolate, args[0].As<Function>())));
 }
 
 // loopAlive(): whether the loop has active, referenced handles or requests.
@@ -137,6 +152,7 @@ void InitLoop(v8::Local<v8::Object> exports, v8::Local<v8::Context> context) {
   Local<Value> none;
   SetMethod(isolate, context, exports, "runLoopOnce", RunLoopOnce, none);
   SetMethod(isolate, context, exports, "loopAlive", LoopAlive, none);
+  SetMethod(isolate, context, exports, "callReportingErrors", CallReportingErrorsBinding, none);
   SetMethod(isolate, context, exports, "stopLoop", StopLoop, none);
   SetMethod(isolate, context, exports, "drainPlatformTasks", DrainPlatformTasks, none);
 }
