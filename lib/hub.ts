@@ -27,6 +27,7 @@ import { isMainThread } from 'worker_threads';
 import { Fiber, HandOver, isParked, setFiberOwner, setHandOver } from './fiber';
 import { BlockingSwitchOutError, InvalidSwitchError, LoopExit, TimeoutError } from './errors';
 import { invalidArgType, outOfRange } from './args';
+import { guardImmediates, Immediate } from './immediate-guard';
 import { loop } from './loop';
 import { startTimer, stopTimer, type Timer } from './timer';
 import { Waiter } from './waiter';
@@ -107,12 +108,6 @@ type Slot = Party | (() => void) | Scheduled | Waiter<void> | number;
  */
 const kParty = Symbol('fibernet.party');
 
-/** The class of setImmediate's handles (Node does not export it). */
-const Immediate = (() => {
-  const handle = setImmediate(() => {});
-  clearImmediate(handle);
-  return handle.constructor as new () => unknown;
-})();
 
 /** The run-queue tag of a Scheduled item (a Party's entries carry its park number, a call's 0). */
 const SCHEDULED = -1;
@@ -174,6 +169,7 @@ export class Hub {
     this.turn = this.turn.bind(this);
     this.tick = this.tick.bind(this);
     setHandOver(() => this.nextHandOver());
+    guardImmediates(() => this.inLoopTurn);
   }
 
   /**
@@ -349,11 +345,11 @@ export class Hub {
       for (;;) {
         this.raisePending(p);
         if (waiter.ready()) return;
-        runTicks();
+        loop.callReportingErrors(runTicks);
         if (waiter.ready() || p.pending.length > 0) continue;
         if (!loop.loopAlive()) {
           loop.drainPlatformTasks();
-          runTicks();
+          loop.callReportingErrors(runTicks);
           if (waiter.ready() || p.pending.length > 0) continue;
           if (!loop.loopAlive()) throw new LoopExit();
         }

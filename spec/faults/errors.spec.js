@@ -228,8 +228,7 @@ describe('faults: errors that escape', function () {
 
   // The root (a plain script blocked at top level) runs Node's loop itself:
   // an error thrown by a callback during its wait must still be Node's
-  // uncaught exception, not the root's. (A setImmediate callback's error
-  // with a listener does not behave yet: known-bugs.js.)
+  // uncaught exception, not the root's.
   for (const [kind, what] of [
     ['timeout', 'a timer callback'],
     ['microtask', 'a microtask'],
@@ -237,6 +236,7 @@ describe('faults: errors that escape', function () {
     ['tick', 'a process.nextTick callback'],
     ['fs', 'an fs callback'],
     ['connection', "a 'connection' listener (an I/O callback)"],
+    ['immediate', 'a setImmediate callback'],
   ]) {
     it(`at the root, an error from ${what} goes to process 'uncaughtException' and the root's sleep() returns (child process)`, function () {
       const res = runFixture('root-callback-error.js', [kind, 'listener']);

@@ -5,24 +5,11 @@
 // since live on as regression tests in the other fault specs.)
 const { expect } = require('chai');
 const { patchAll } = require('../..');
-const { runFixture, pattern } = require('./helpers');
+const { pattern } = require('./helpers');
 const { inFiber, cleanup, pair, until } = require('../net/helpers');
 const { sleep } = require('../..');
 
 describe('faults: known bugs', function () {
-  describe('errors thrown by event-loop callbacks while the root blocks (lib/hub.ts parkRoot, native/loop.cc RunLoopOnce)', function () {
-    // Every other kind of callback behaves (spec/faults/errors.spec.js). Node's
-    // CheckImmediate asserts that the immediate callback returned, which it
-    // only forgives at the bottom of the stack (no callback scope open), and
-    // the root's top-level script is one open scope.
-    it("BUG: an error thrown by a setImmediate callback goes to process 'uncaughtException' and the root's sleep() returns (now the listener gets it, then Node aborts: FATAL ERROR v8::ToLocalChecked Empty MaybeLocal)", function () {
-      const res = runFixture('root-callback-error.js', ['immediate', 'listener']);
-      expect(res.stderr).to.equal('');
-      expect(res.stdout).to.equal('uncaught: from immediate\nroot resumed\nexit 0\n');
-      expect(res.status).to.equal(0);
-    });
-  });
-
   describe('a reset after buffered bytes (patches/net.ts take)', function () {
     before(() => patchAll());
     afterEach(cleanup);
