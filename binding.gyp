@@ -11,7 +11,8 @@
         "native/stack_switch.cc",
         "native/loop.cc",
         "native/monitor.cc",
-        "native/accept.cc"
+        "native/accept.cc",
+        "native/sockopt.cc"
       ],
       "cflags_cc": ["-std=c++20", "-O2", "-fno-exceptions"],
       "cflags_cc!": ["-std=gnu++17", "-std=c++17"],

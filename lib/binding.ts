@@ -95,6 +95,8 @@ export interface FiberBinding {
   acceptPause(token: AcceptToken, paused: boolean): boolean;
   /** Hands the connection kept while paused to Node (it emits 'connection'); call from a loop callback. */
   acceptDeliver(token: AcceptToken): void;
+  /** The kernel's pending error of socket `fd` (SO_ERROR, cleared by reading it): an errno, or 0. */
+  pendingSocketError(fd: number): number;
   setPoolSize(n: number): void;
   /** The JavaScript stack budget of the isolate's own thread, in bytes. */
   setRootStackBudget(bytes: number): void;

@@ -148,6 +148,9 @@ void InitMonitor(Instance* inst, v8::Local<v8::Object> exports, v8::Local<v8::Co
 void InitAccept(Instance* inst, v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
 void ForgetAcceptControls(uv_loop_t* loop);
 
+// pendingSocketError (sockopt.cc): the kernel's pending error of a socket.
+void InitSockopt(Instance* inst, v8::Local<v8::Object> exports, v8::Local<v8::Context> context);
+
 // The backends. Each returns null (with `why`) where it cannot work here.
 Backend* NewThreadsBackend(Instance* inst);
 Backend* NewStacksBackend(Instance* inst, std::string* why);

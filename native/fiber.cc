@@ -608,6 +608,7 @@ void SetMethods(Instance* inst, Local<Object> exports, Local<Context> context) {
   SetMethod(isolate, context, exports, "captureStack", CaptureStack, data);
   InitMonitor(inst, exports, context);
   InitAccept(inst, exports, context);
+  InitSockopt(inst, exports, context);
   if (const char* hooks = getenv("FIBERNET_TEST_HOOKS"); hooks != nullptr && strcmp(hooks, "1") == 0) {
     SetMethod(isolate, context, exports, "overflowNativeStack", OverflowNativeStack, data);
   }

@@ -74,7 +74,7 @@ export function isSocketError<C extends SocketErrorCode = SocketErrorCode>(err: 
   return typeof c === 'string' && SOCKET_ERROR_CODES.has(c) && (code === undefined || c === code);
 }
 
-export function sysError(code: 'EBADF' | 'EAGAIN' | 'EPIPE', message: string, syscall: string): ErrnoError {
+export function sysError(code: 'EBADF' | 'EAGAIN' | 'EPIPE' | 'ECONNRESET', message: string, syscall: string): ErrnoError {
   const err = new Error(message) as ErrnoError;
   err.code = code;
   err.errno = -osConstants.errno[code];

@@ -18,11 +18,13 @@
 // Errors are kept on the socket and thrown at the next blocking call, after
 // any bytes that arrived before them.
 import * as net from 'net';
+import { constants as osConstants } from 'os';
 import * as stream from 'stream';
 import * as tls from 'tls';
 import { getHub, assertCanBlock } from '../lib/hub';
 import { ConcurrentObjectUseError, TimeoutError } from '../lib/errors';
 import { describeReceived, invalidArgType, invalidArgValue, outOfRange } from '../lib/args';
+import { binding } from '../lib/binding';
 import { ListenerPause } from '../lib/listener-pause';
 import { type BlockingOptions, type ErrnoError, SlotWatcher, callTimeout, checkTimeout, closedError, sysError, wake } from './blocking';
 
@@ -129,6 +131,8 @@ class SocketState {
   timeout: number | null = null;
   closed = false;
   readShut = false;
+  /** recv() has seen EOF once, and asked the kernel whether it was a reset. */
+  eofChecked = false;
   writeShut = false;
   /** First error the socket reported; thrown at every blocking call after the buffered bytes. */
   error: Error | null = null;
@@ -212,6 +216,17 @@ function park(st: SocketState, watcher: SlotWatcher, timeout: number | null, wha
 
 // ---------------------------------------------------------------- read side
 
+/**
+ * At the first EOF: the reset the kernel holds for the socket, if any (see
+ * native/sockopt.cc), as the error Node gives a read that fails with it.
+ */
+function resetAtEof(socket: InternalSocket): ErrnoError | null {
+  const fd = (socket as unknown as { _handle: { fd?: unknown } | null })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return null;
+  if (binding.pendingSocketError(fd) !== osConstants.errno.ECONNRESET) return null;
+  return sysError('ECONNRESET', 'read ECONNRESET', 'read');
+}
+
 /** What recv() and recvInto() share: up to `max` bytes, EMPTY at EOF. */
 function take(socket: net.Socket, max: number, timeout: number | null, what: string): Buffer {
   const st = stateOf(socket);
@@ -227,7 +242,16 @@ function take(socket: net.Socket, max: number, timeout: number | null, what: str
       if (rs.length === 0 && st.wakesOnPush) rs.needReadable = false;
       if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     }
-    if (rs.ended) return EMPTY;
+    if (rs.ended) {
+      if (!st.eofChecked) {
+        st.eofChecked = true;
+        // Kept like an error Node reported: every later call throws it too.
+        const reset = resetAtEof(st.socket);
+        if (reset !== null && st.error === null) st.error = reset;
+      }
+      if (st.error !== null && (st.error as ErrnoError).code === 'ECONNRESET') throw st.error;
+      return EMPTY;
+    }
     if (errorOf(st) !== null) throw st.error;
     if (rs.destroyed) throw closedError(what);
     park(st, st.reader, timeout, what);
