@@ -10,7 +10,20 @@
 // it and starts the watcher again). At most one connection is taken off the
 // kernel's queue while paused. The handle is found by its descriptor among
 // the loop's handles (uv_walk), so nothing depends on Node's object layout.
+//
+// The same callback also takes more than one connection per readiness: the
+// libuv in Node 20-24 accepts one connection per loop iteration, and a
+// fibernet server's iteration includes the Hub's turn (the handlers it
+// starts), so a burst would fill the listen backlog faster than one
+// connection per turn drains it. Like gevent's StreamServer (max_accept,
+// 100) but with a larger bound, since a fibernet turn can last a whole switch
+// interval, the callback accepts up to kAcceptsPerReadiness connections in a row,
+// handing each to Node's callback the way libuv does (accepted_fd), and stops
+// at the first EAGAIN or error (libuv's own accept then meets that error and
+// handles it: EMFILE, ECONNABORTED) or once the listener is paused or closing.
 #include <uv.h>
+
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <mutex>
@@ -43,18 +56,42 @@ struct Control {
 std::mutex controls_mutex;
 std::unordered_map<uv_stream_t*, Control> controls;
 
+// Enough to empty a listen backlog of the usual sizes at once; it only keeps
+// one readiness from running without end while clients keep connecting.
+constexpr int kAcceptsPerReadiness = 1000;
+
+// Node's callback for `server`, or null while it is paused (status 0) or no
+// longer controlled.
+uv_connection_cb NodeCallback(uv_stream_t* server, int status) {
+  std::lock_guard<std::mutex> lock(controls_mutex);
+  auto it = controls.find(server);
+  if (it == controls.end()) return nullptr;  // cannot happen: the entry outlives the handle
+  // Returning without uv_accept() leaves the connection with libuv, which
+  // stops watching the listener until it is accepted.
+  if (status == 0 && it->second.paused) return nullptr;
+  return it->second.node_cb;
+}
+
 void OnConnection(uv_stream_t* server, int status) {
-  uv_connection_cb node_cb = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(controls_mutex);
-    auto it = controls.find(server);
-    if (it == controls.end()) return;  // cannot happen: the entry outlives the handle
-    // Returning without uv_accept() leaves the connection with libuv, which
-    // stops watching the listener until it is accepted.
-    if (status == 0 && it->second.paused) return;
-    node_cb = it->second.node_cb;
+  for (int taken = 1;; taken++) {
+    uv_connection_cb node_cb = NodeCallback(server, status);
+    if (node_cb == nullptr) return;
+    node_cb(server, status);
+    if (status != 0 || taken == kAcceptsPerReadiness) return;
+    // Node's callback accepts what it is given; if it did not, or closed
+    // the listener, libuv takes it from here.
+    if (server->accepted_fd != -1 || uv_is_closing(reinterpret_cast<uv_handle_t*>(server))) return;
+    if (NodeCallback(server, 0) == nullptr) return;  // paused by the callback
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(server), &fd) != 0) return;
+#if defined(__linux__)
+    int accepted = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+#else
+    int accepted = -1;  // one per readiness, as libuv does
+#endif
+    if (accepted < 0) return;
+    server->accepted_fd = accepted;
   }
-  node_cb(server, status);
 }
 
 struct Search {

@@ -491,7 +491,12 @@ class ServerState {
       // until close(); Node would end it on its own otherwise.
       socket.allowHalfOpen = true;
       this.queue.push(socket);
-      if (this.queue.length - this.head >= ACCEPT_AHEAD) this.intake.pause();
+      this.intake.control();
+      // The bound is for a server that has stopped calling accept(): while a
+      // fiber waits in accept() (woken, about to take the queue), everything
+      // the kernel has is taken, as Node's own server does, so that a burst
+      // cannot overflow the listen backlog while the Hub runs handlers.
+      if (this.acceptor.waiter === null && this.queue.length - this.head >= ACCEPT_AHEAD) this.intake.pause();
       wake(this.acceptor.waiter);
     });
   }

@@ -102,6 +102,7 @@ export class StreamServer extends BaseServer<Accepted> {
     socket.on('error', ignoreError);
     // Like a socket gevent accepts: after recv() returns EOF it can still send.
     socket.allowHalfOpen = true;
+    this._intakeControl()?.control();
     this._offer({ socket, address: remoteOf(socket) });
   };
   private readonly _onError = (err: Error): void => this._report(err);
@@ -234,14 +235,19 @@ export class StreamServer extends BaseServer<Accepted> {
     if (this._event === 'secureConnection') s.on('tlsClientError', this._onTlsClientError);
   }
 
-  protected override _pauseIntake(): void {
+  /** The pause control of the current listener (which also batches its accepts). */
+  private _intakeControl(): ListenerPause | null {
     const s = this._server;
-    if (s === null) return;
+    if (s === null) return null;
     if (this._intake === null || this._intakeOf !== s) {
       this._intake = new ListenerPause(s);
       this._intakeOf = s;
     }
-    this._intake.pause();
+    return this._intake;
+  }
+
+  protected override _pauseIntake(): void {
+    this._intakeControl()?.pause();
   }
 
   protected override _resumeIntake(): void {

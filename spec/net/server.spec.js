@@ -181,6 +181,48 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
         expectCode(() => server.accept({ timeout: 0 }), 'EAGAIN');
       }));
 
+    it(`while a fiber waits in accept(), a burst is taken off the kernel's queue at once, past ACCEPT_AHEAD (not libuv's one connection per loop iteration)`, () =>
+      inFiber(() => {
+        const server = listen();
+        const port = server.address().port;
+        const total = ACCEPT_AHEAD * 4;
+        // Loop iterations, counted by an immediate that re-arms itself.
+        let iteration = 0;
+        let counting = true;
+        const count = () => {
+          iteration++;
+          if (counting) setImmediate(count);
+        };
+        setImmediate(count);
+        const seenAt = [];
+        server.on('connection', () => seenAt.push(iteration));
+        const first = track(net.connect(port, '127.0.0.1'));
+        first.on('error', () => {});
+        track(server.accept({ timeout: 5000 }));
+        seenAt.length = 0;
+        const acceptor = spawn(() => {
+          const got = [];
+          for (let i = 0; i < total; i++) {
+            const conn = track(server.accept({ timeout: 5000 }));
+            got.push(Number(conn.recvExactly(4).toString()));
+          }
+          return got;
+        });
+        sleep(20); // the acceptor waits in accept()
+        for (let i = 0; i < total; i++) {
+          const c = track(net.connect(port, '127.0.0.1'));
+          c.on('error', () => {});
+          c.write(String(i).padStart(4, '0'));
+        }
+        const got = acceptor.get();
+        counting = false;
+        expect(got.slice().sort((a, b) => a - b)).to.deep.equal([...Array(total).keys()]);
+        expect(seenAt).to.have.length(total);
+        // Every connect was made in one batch of ticks, so the kernel had them
+        // all by the next poll: taken in one go (two, should the poll split them).
+        expect(new Set(seenAt).size).to.be.at.most(2);
+      }));
+
     it('closed while paused, it releases what libuv and the kernel kept: those clients end (EOF or reset); accept() still hands out what it queued, then EBADF', () =>
       inFiber(() => {
         const server = listen();
