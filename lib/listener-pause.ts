@@ -29,7 +29,7 @@ export class ListenerPause {
 
   /**
    * Puts the listener's accepts under fibernet's control (native/accept.cc),
-   * which also takes up to 100 connections per readiness instead of libuv's
+   * which also takes up to 1,000 connections per readiness instead of libuv's
    * one per loop iteration; false when this listener cannot be controlled.
    */
   control(): boolean {

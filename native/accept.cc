@@ -73,15 +73,15 @@ uv_connection_cb NodeCallback(uv_stream_t* server, int status) {
 }
 
 void OnConnection(uv_stream_t* server, int status) {
-  for (int taken = 1;; taken++) {
-    uv_connection_cb node_cb = NodeCallback(server, status);
-    if (node_cb == nullptr) return;
+  uv_connection_cb node_cb = NodeCallback(server, status);
+  for (int taken = 1; node_cb != nullptr; taken++) {
     node_cb(server, status);
     if (status != 0 || taken == kAcceptsPerReadiness) return;
     // Node's callback accepts what it is given; if it did not, or closed
     // the listener, libuv takes it from here.
     if (server->accepted_fd != -1 || uv_is_closing(reinterpret_cast<uv_handle_t*>(server))) return;
-    if (NodeCallback(server, 0) == nullptr) return;  // paused by the callback
+    node_cb = NodeCallback(server, 0);  // null once the callback paused the listener
+    if (node_cb == nullptr) return;
     uv_os_fd_t fd;
     if (uv_fileno(reinterpret_cast<uv_handle_t*>(server), &fd) != 0) return;
 #if defined(__linux__)
