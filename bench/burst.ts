@@ -14,7 +14,11 @@
 // A connection the server never accepts still looks connected to the client
 // (the kernel completes the handshake into the listen queue); when that queue
 // overflows the kernel drops the handshake, and such a client waits until the
-// timeout: those count as "not served".
+// timeout: those count as "not served". Where /proc/net/netstat tells, each
+// cell also gives the handshakes the kernel dropped for a full listen queue
+// meanwhile (TcpExtListenOverflows: system-wide, so the run should be alone);
+// those clients retry after a second, which is what a slow cell usually is.
+import * as fs from 'fs';
 import * as net from 'net';
 import { echoServers, stop } from './echo';
 import { runJsonChild } from './run-child';
@@ -26,6 +30,24 @@ interface BurstResult {
   served: number;
   failed: number;
   msToLast: number;
+  /** Handshakes the kernel dropped for a full listen queue during the run, or null where unknown. */
+  overflows?: number | null;
+}
+
+/** The kernel's count of handshakes dropped for a full listen queue (all sockets), or null. */
+function listenOverflows(): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/net/netstat', 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  if (lines.length < 2) return null;
+  const names = lines[0].split(/\s+/);
+  const values = lines[1].split(/\s+/);
+  const i = names.indexOf('ListenOverflows');
+  return i > 0 && values[i] !== undefined ? Number(values[i]) : null;
 }
 
 /** Opens `n` connections at once, each echoing one byte, then closes them all. */
@@ -102,12 +124,14 @@ async function client(port: number, n: number, rate: number, timeoutMs: number):
 }
 
 function runClient(port: number, n: number, rate: number, timeoutMs: number): BurstResult {
+  const before = listenOverflows();
   // The server is a process of its own, so waiting synchronously here holds up nothing.
   const res = runJsonChild<BurstResult>(process.execPath, [__filename, 'client', String(port), String(n), String(rate), String(timeoutMs)], {
     timeoutMs: timeoutMs + 60000,
   });
   if (!res.ok || res.value === undefined) throw new Error(`burst client failed: ${res.error}`);
-  return res.value;
+  const after = listenOverflows();
+  return { ...res.value, overflows: before === null || after === null ? null : after - before };
 }
 
 export async function main(): Promise<void> {
@@ -136,11 +160,13 @@ export async function main(): Promise<void> {
   }
   const names = servers.map((s) => s.name);
   const header = names.map((name) => (name === 'fibernet' ? columnName('stacks') : name === 'threads' ? columnName('threads') : name));
-  const rows: string[][] = [['case', ...header.map((h) => `${h}: served, ms to last`), 'stacks / node (time)']];
+  const rows: string[][] = [['case', ...header.map((h) => `${h}: served, ms to last, SYNs dropped`), 'stacks / node (time)']];
   for (const c of cases) {
     const cell = (name: string) => {
       const r = results.get(`${name}/${c.rate}`);
-      return r === undefined ? '-' : `${r.served}/${n}${r.failed ? ` (${r.failed} failed)` : ''}, ${Math.round(r.msToLast)} ms${marks.get(name) ?? ''}`;
+      if (r === undefined) return '-';
+      const dropped = r.overflows == null ? '' : `, ${r.overflows}`;
+      return `${r.served}/${n}${r.failed ? ` (${r.failed} failed)` : ''}, ${Math.round(r.msToLast)} ms${dropped}${marks.get(name) ?? ''}`;
     };
     const f = results.get(`fibernet/${c.rate}`);
     const nd = results.get(`node/${c.rate}`);

@@ -91,9 +91,18 @@ export interface FiberBinding {
    * acceptPause() can stop its accepts: a token for it, or undefined when there is no such listener.
    */
   acceptControl(fd: number): AcceptToken | undefined;
-  /** Pauses or resumes accepts; true when a connection kept while paused waits for acceptDeliver(). */
+  /** Pauses or resumes accepts; true when connections (kept while paused, or taken) wait for acceptDeliver(). */
   acceptPause(token: AcceptToken, paused: boolean): boolean;
-  /** Hands the connection kept while paused to Node (it emits 'connection'); call from a loop callback. */
+  /** Whether a fiber waits in accept(): the listener then takes all the kernel holds at each readiness. */
+  acceptGreedy(token: AcceptToken, greedy: boolean): void;
+  /** How many connections the listener took off the kernel's queue and has not handed to Node yet. */
+  acceptTaken(token: AcceptToken): number;
+  /** Closes the connections a closed listener took and never handed over. */
+  acceptRelease(token: AcceptToken): void;
+  /**
+   * Hands waiting connections to Node (it emits 'connection' for each): the taken ones, oldest
+   * first, for up to 10 ms, then the one kept while paused; call from a loop callback.
+   */
   acceptDeliver(token: AcceptToken): void;
   /** The kernel's pending error of socket `fd` (SO_ERROR, cleared by reading it): an errno, or 0. */
   pendingSocketError(fd: number): number;

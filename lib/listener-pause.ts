@@ -4,6 +4,11 @@
 // connections into memory ahead of their use: accept() with nobody calling it,
 // and a spawn-limited StreamServer whose pool is full.
 //
+// While a fiber waits in accept(), the listener is greedy instead: each
+// readiness takes everything the kernel holds, and the connections are handed
+// to Node up to 10 ms' worth at a time, the rest from the next
+// loop turns (native/accept.cc), so a burst never overflows the backlog.
+//
 // A listener without a descriptor of its own (a cluster worker's round-robin
 // handle: the primary accepts for it) cannot be paused; pause() says so and
 // the caller keeps what arrives.
@@ -19,6 +24,7 @@ export class ListenerPause {
   private token: AcceptToken | undefined = undefined;
   private paused = false;
   private deliverQueued = false;
+  private greedy = false;
 
   constructor(private readonly server: net.Server) {}
 
@@ -37,6 +43,7 @@ export class ListenerPause {
     if (handle !== this.handle) {
       this.handle = handle;
       this.paused = false;
+      this.greedy = false;
       const fd = handle?.fd;
       this.token = typeof fd === 'number' && fd >= 0 ? binding.acceptControl(fd) : undefined;
     }
@@ -53,13 +60,40 @@ export class ListenerPause {
     return true;
   }
 
-  /** Accepts again; the one connection libuv kept while paused arrives from the next loop turn's check phase. */
+  /**
+   * Accepts again; what waited (the connections taken while greedy, then the
+   * one libuv kept while paused) arrives from the next loop turn's check phase.
+   */
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
     const token = this.token;
     if (token === undefined || this.current() !== this.handle) return;
-    if (!binding.acceptPause(token, false) || this.deliverQueued) return;
+    if (binding.acceptPause(token, false)) this.deliverLater(token);
+  }
+
+  /** A fiber waits in accept() (true) or no longer does (false). */
+  setGreedy(greedy: boolean): void {
+    if (greedy === this.greedy && this.current() === this.handle) return;
+    if (!this.control()) return;
+    this.greedy = greedy;
+    binding.acceptGreedy(this.token!, greedy);
+  }
+
+  /** Called at each connection Node emits: the taken ones left over go on arriving from the next loop turn. */
+  handOverRest(): void {
+    const token = this.token;
+    if (token === undefined || this.deliverQueued || this.paused) return;
+    if (binding.acceptTaken(token) > 0) this.deliverLater(token);
+  }
+
+  /** The listener was closed: the connections it took and never handed over are closed. */
+  release(): void {
+    if (this.token !== undefined) binding.acceptRelease(this.token);
+  }
+
+  private deliverLater(token: AcceptToken): void {
+    if (this.deliverQueued) return;
     this.deliverQueued = true;
     // Node's connection callback runs JavaScript and expects to be called by
     // the loop, not from inside a fiber: an immediate is a loop callback.

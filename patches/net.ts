@@ -497,6 +497,7 @@ class ServerState {
       // the kernel has is taken, as Node's own server does, so that a burst
       // cannot overflow the listen backlog while the Hub runs handlers.
       if (this.acceptor.waiter === null && this.queue.length - this.head >= ACCEPT_AHEAD) this.intake.pause();
+      else this.intake.handOverRest();
       wake(this.acceptor.waiter);
     });
   }
@@ -556,8 +557,15 @@ function accept(this: net.Server, options?: BlockingOptions): net.Socket {
     if (timeout === 0) throw sysError('EAGAIN', 'Resource temporarily unavailable', 'accept');
     assertCanBlock('accept');
     const hub = getHub();
-    if (timeout === null) hub.wait(st.acceptor);
-    else hub.wait(st.acceptor, { timeout });
+    // While we wait, the listener takes everything the kernel holds at each
+    // readiness (native/accept.cc), so a burst never overflows its backlog.
+    st.intake.setGreedy(true);
+    try {
+      if (timeout === null) hub.wait(st.acceptor);
+      else hub.wait(st.acceptor, { timeout });
+    } finally {
+      st.intake.setGreedy(false);
+    }
   }
 }
 
@@ -650,7 +658,10 @@ export function netPatches(): Array<[object, string, PropertyDescriptor]> {
   function _emitCloseIfDrained(this: net.Server, ...args: unknown[]): unknown {
     const result = originalEmitClose.apply(this, args);
     const st = (this as unknown as { [kServerState]?: ServerState })[kServerState];
-    if (st !== undefined && st.closed()) wake(st.acceptor.waiter);
+    if (st !== undefined && st.closed()) {
+      st.intake.release();
+      wake(st.acceptor.waiter);
+    }
     return result;
   }
   return [
