@@ -148,6 +148,11 @@ export abstract class BaseServer<Item> {
   /** The address the server listens on, once started (kept after close); null before. */
   abstract get address(): AddressInfo | null;
 
+  /** Whether every connection or datagram gets its handler at once (no Pool's limit). */
+  protected get unlimited(): boolean {
+    return !(this.pool instanceof Pool);
+  }
+
   /**
    * Starts listening and serving; blocks until the listener is ready, so
    * `address` is set when it returns. Throws the listen error (EADDRINUSE,

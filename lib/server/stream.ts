@@ -102,7 +102,15 @@ export class StreamServer extends BaseServer<Accepted> {
     socket.on('error', ignoreError);
     // Like a socket gevent accepts: after recv() returns EOF it can still send.
     socket.allowHalfOpen = true;
-    this._intakeControl()?.control();
+    const intake = this._intakeControl();
+    if (intake !== null && intake.control()) {
+      // Without a spawn limit every connection gets its handler at once, so
+      // the listener takes all the kernel holds at each readiness (as for a
+      // fiber waiting in accept()): a burst never overflows the backlog. A
+      // Pool's limit leaves them in the kernel's backlog instead.
+      if (this.unlimited) intake.setGreedy(true);
+      intake.handOverRest();
+    }
     this._offer({ socket, address: remoteOf(socket) });
   };
   private readonly _onError = (err: Error): void => this._report(err);
@@ -255,8 +263,11 @@ export class StreamServer extends BaseServer<Accepted> {
   }
 
   protected _detach(): void {
-    // A listener of your own is left accepting, as it was given.
+    // A listener of your own is left accepting, as it was given (and what
+    // it took ahead goes on to its other 'connection' listeners).
     this._resumeIntake();
+    this._intake?.setGreedy(false);
+    this._intake?.handOverRest();
     const s = this._server!;
     s.removeListener(this._event, this._onConnection);
     s.removeListener('close', this._onClose);
@@ -266,7 +277,11 @@ export class StreamServer extends BaseServer<Accepted> {
 
   protected _closeListener(): void {
     const s = this._server;
-    if (s !== null && s.listening) s.close();
+    if (s !== null && s.listening) {
+      s.close();
+      // Connections it took ahead and never handed out are closed with it.
+      this._intake?.release();
+    }
   }
 
   protected _handle({ socket, address }: Accepted): void {

@@ -3,6 +3,7 @@
 // cleanup, and a self-signed TLS certificate made at test time.
 const crypto = require('crypto');
 const { expect } = require('chai');
+const fs = require('fs');
 const net = require('net');
 const { inFiber } = require('../hub/helpers');
 const { connect, sleep } = require('../..');
@@ -133,4 +134,24 @@ function inCallback(fn) {
   );
 }
 
-module.exports = { inFiber, track, cleanup, listen, pair, until, freePort, selfSignedCert, expectCode, inCallback };
+/**
+ * How many connections wait in the kernel's accept queue of the listener on
+ * 127.0.0.1:`port` (for a listening socket, /proc/net/tcp's rx_queue), or
+ * null where /proc/net/tcp cannot say.
+ */
+function kernelAcceptQueue(port) {
+  let table;
+  try {
+    table = fs.readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return null;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local && f[3] === '0A') return parseInt(f[4].split(':')[1], 16);
+  }
+  return null;
+}
+
+module.exports = { inFiber, track, cleanup, listen, pair, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue };

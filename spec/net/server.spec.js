@@ -1,35 +1,14 @@
 'use strict';
 const { expect } = require('chai');
-const fs = require('fs');
 const net = require('net');
 const tls = require('tls');
 const { patchAll, connect, spawn, sleep, TimeoutError, BlockingSwitchOutError } = require('../..');
 const { ACCEPT_AHEAD } = require('../../dist/patches/net');
-const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert, expectCode, inCallback } = require('./helpers');
+const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue } = require('./helpers');
 
 /** The connections Node accepted for `server` and has not closed (read on the Hub, without blocking). */
 function connectionsOf(server) {
   return server._connections;
-}
-
-/**
- * How many connections wait in the kernel's accept queue of the listener on
- * 127.0.0.1:`port` (for a listening socket, /proc/net/tcp's rx_queue), or
- * null where /proc/net/tcp cannot say.
- */
-function kernelAcceptQueue(port) {
-  let table;
-  try {
-    table = fs.readFileSync('/proc/net/tcp', 'utf8');
-  } catch {
-    return null;
-  }
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const line of table.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f[1] === local && f[3] === '0A') return parseInt(f[4].split(':')[1], 16);
-  }
-  return null;
 }
 
 describe('net.Server.accept() and connect() (patches/net)', () => {

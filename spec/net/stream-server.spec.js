@@ -19,7 +19,7 @@ const {
   FiberExit,
   BlockingSwitchOutError,
 } = require('../..');
-const { inFiber, track, cleanup, until, freePort, selfSignedCert, expectCode, inCallback } = require('./helpers');
+const { inFiber, track, cleanup, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue } = require('./helpers');
 const { captureErrors } = require('../hub/helpers');
 const { root, runNode } = require('../helpers');
 
@@ -196,6 +196,60 @@ describe('StreamServer', () => {
         fast.shutdown('write');
         expect(recvAll(fast).toString()).to.equal('fast');
         expect(slow.recv().toString()).to.equal('x');
+      }));
+  });
+
+  describe('bursts', () => {
+    it("without a spawn limit, a burst is taken off the kernel's queue at its first connection, and every connection is served", function () {
+      const total = 384;
+      return inFiber(() => {
+        const s = server(local, (sock) => sock.sendall(sock.recvExactly(4)));
+        s.start();
+        const port = s.address.port;
+        const first = track(connect(port, '127.0.0.1'));
+        first.sendall('wait');
+        expect(first.recvExactly(4).toString()).to.equal('wait');
+        let queuedAtFirst;
+        s.listener.on('connection', () => {
+          if (queuedAtFirst === undefined) queuedAtFirst = kernelAcceptQueue(port);
+        });
+        const clients = [];
+        // One batch of ticks: the kernel completes every handshake before the next poll.
+        for (let i = 0; i < total; i++) {
+          const c = track(net.connect(port, '127.0.0.1'));
+          c.on('error', () => {});
+          c.write(String(i).padStart(4, '0'));
+          clients.push(c);
+        }
+        clients.forEach((c, i) => expect(c.recvExactly(4).toString()).to.equal(String(i).padStart(4, '0')));
+        if (queuedAtFirst === null) this.skip(); // no /proc/net/tcp here: every one was served
+        expect(queuedAtFirst).to.equal(0);
+      });
+    });
+
+    it('closed while it holds connections it took ahead, it closes them: those clients end', () =>
+      inFiber(() => {
+        const s = server(local, (sock) => sock.recv());
+        s.start();
+        const port = s.address.port;
+        track(connect(port, '127.0.0.1')).sendall('x');
+        until(() => s.listener._connections === 1, 'the first connection served');
+        const total = 256;
+        let handed = 0;
+        s.listener.on('connection', () => {
+          if (++handed === 1) s.close();
+        });
+        const clients = [];
+        for (let i = 0; i < total; i++) {
+          const c = track(net.connect(port, '127.0.0.1'));
+          const state = { ended: false };
+          c.on('error', () => (state.ended = true));
+          c.on('close', () => (state.ended = true));
+          c.resume();
+          clients.push(state);
+        }
+        until(() => handed > 0, 'the burst reached the server');
+        until(() => clients.filter((c) => c.ended).length >= total - handed, 'the clients the server never handed out ended');
       }));
   });
 
