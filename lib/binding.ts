@@ -14,7 +14,7 @@ v8.setFlagsFromString('--no-wasm-code-gc');
 export type FiberHandle = object & { readonly __fiberHandle: unique symbol };
 
 /** An opaque handle on one listener whose accepts native/accept.cc controls. */
-export type AcceptToken = object & { readonly __acceptToken: unique symbol };
+export type AcceptToken = number & { readonly __acceptToken: unique symbol };
 
 /** Which native backend runs fibers (see docs/api.md, "Fiber backends"). */
 export type FiberBackend = 'stacks' | 'threads';

@@ -41,6 +41,9 @@ export class ListenerPause {
   control(): boolean {
     const handle = this.current();
     if (handle !== this.handle) {
+      // The listener of the old token is closed: what it took and never
+      // handed over goes with it.
+      if (this.token !== undefined) binding.acceptRelease(this.token);
       this.handle = handle;
       this.paused = false;
       this.greedy = false;
@@ -72,7 +75,7 @@ export class ListenerPause {
     if (binding.acceptPause(token, false)) this.deliverLater(token);
   }
 
-  /** A fiber waits in accept() (true) or no longer does (false). */
+  /** A fiber waits in accept(), or every connection gets a handler at once (true); or no longer (false). */
   setGreedy(greedy: boolean): void {
     if (greedy === this.greedy && this.current() === this.handle) return;
     if (!this.control()) return;
@@ -80,7 +83,11 @@ export class ListenerPause {
     binding.acceptGreedy(this.token!, greedy);
   }
 
-  /** Called at each connection Node emits: the taken ones left over go on arriving from the next loop turn. */
+  /**
+   * To be called at each 'connection' Node emits (a TLS server's too, not
+   * only once its handshake is done): what the listener took and has not
+   * handed over goes on arriving from the next loop turn.
+   */
   handOverRest(): void {
     const token = this.token;
     if (token === undefined || this.deliverQueued || this.paused) return;
@@ -89,7 +96,9 @@ export class ListenerPause {
 
   /** The listener was closed: the connections it took and never handed over are closed. */
   release(): void {
-    if (this.token !== undefined) binding.acceptRelease(this.token);
+    if (this.token === undefined) return;
+    binding.acceptRelease(this.token);
+    this.token = undefined;
   }
 
   private deliverLater(token: AcceptToken): void {

@@ -8,9 +8,10 @@
 // socket until uv_accept() is called. So a paused listener gets its
 // connection callback swapped for ours, which returns early while paused;
 // resuming hands the kept descriptor to Node's own callback (which accepts
-// it and starts the watcher again). At most one connection is taken off the
-// kernel's queue while paused. The handle is found by its descriptor among
-// the loop's handles (uv_walk), so nothing depends on Node's object layout.
+// it and starts the watcher again). While paused, at most one more
+// connection leaves the kernel's queue. The handle is found by its
+// descriptor among the loop's handles (uv_walk), so nothing depends on
+// Node's object layout.
 //
 // The same callback also takes more than one connection per readiness: the
 // libuv in Node 20-24 accepts one connection per loop iteration, and a
@@ -22,20 +23,29 @@
 // or error (libuv's own accept then meets that error and handles it: EMFILE,
 // ECONNABORTED), once the listener is paused or closing, or at the budget.
 //
-// While a fiber waits in accept() (JavaScript says so: acceptGreedy), the
-// listener is greedy: each readiness first takes everything the kernel holds
-// into a queue of descriptors here, at a system call each, and only then
-// hands them to Node's callback, which costs tens of microseconds each (a
-// socket object, its streams): the handing-over is budgeted per call and
-// goes on from an immediate (acceptDeliver) in the next iterations. So the kernel's
-// backlog empties at every poll however long the Hub's turns and Node's
-// socket set-up take, and a burst that comes faster than the server makes
-// sockets waits here, in order, instead of overflowing the listen backlog
-// (the kernel drops the handshakes of an overflow: those clients retry after
-// a second). A listener nobody waits on is never greedy, so ACCEPT_AHEAD
-// still bounds what a server that stopped calling accept() holds.
+// While a fiber waits in accept(), or for a StreamServer without a spawn
+// limit (JavaScript says so: acceptGreedy), the listener is greedy: each
+// readiness first takes everything the kernel holds into a queue of
+// descriptors here, at a system call each, and only then hands them to
+// Node's callback, which costs tens of microseconds each (a socket object,
+// its streams): the handing-over is budgeted per call and goes on from an
+// immediate (acceptDeliver) in the next iterations. So the kernel's backlog
+// empties at every poll however long the Hub's turns and Node's socket
+// set-up take, and a burst that comes faster than the server makes sockets
+// waits here, in order, instead of overflowing the listen backlog (the
+// kernel drops the handshakes of an overflow: those clients retry after a
+// second). A listener nobody waits on is never greedy, so ACCEPT_AHEAD still
+// bounds what a server that stopped calling accept() takes from then on;
+// what it took while someone waited stays here until accept() wants it (or
+// the server closes: then it is closed). Several processes sharing one
+// listening socket (cluster's SCHED_NONE) lose their balance while one of
+// them is greedy: it takes what the kernel holds.
+//
+// A token names one control by a number of its own, never reused, so a
+// stale token (its listener closed, the handle's memory reused) names nothing.
 #include <uv.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,6 +71,7 @@ using v8::Local;
 using v8::Value;
 
 struct Control {
+  double id = 0;  // the token JavaScript holds
   uv_loop_t* loop = nullptr;
   uv_stream_t* stream = nullptr;
   uv_connection_cb node_cb = nullptr;  // the callback Node's uv_listen() installed
@@ -76,6 +87,7 @@ struct Control {
 // but the map is shared by every worker's loop.
 std::mutex controls_mutex;
 std::unordered_map<uv_stream_t*, std::unique_ptr<Control>> controls;
+double last_id = 0;
 
 // Node's callback is given at most this many connections in a row: enough to
 // empty a listen backlog of the usual sizes at once, while a readiness cannot
@@ -86,14 +98,31 @@ constexpr int kAcceptsPerReadiness = 1000;
 // loop soon polls again and takes what the kernel got meanwhile; at 10 ms a
 // burst of 5,000 is served as fast as with 2 or 5 (bench/burst.ts).
 constexpr uint64_t kHandOverNs = 10 * 1000 * 1000;
-// A greedy listener holds at most this many descriptors (the process's
-// descriptor limit usually comes first: accept4 then fails with EMFILE and
-// the rest stay in the kernel's queue).
+// A greedy listener holds at most this many descriptors, and at most half the
+// process's descriptor limit, so the rest of the process can still open files
+// and sockets (and libuv's EMFILE handling, which drops connections, is not
+// reached because of us): the rest stay in the kernel's queue.
 constexpr size_t kMaxTaken = 65536;
+
+size_t TakeLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return kMaxTaken;
+  return std::min(kMaxTaken, static_cast<size_t>(rl.rlim_cur / 2));
+}
 
 Control* Find(uv_stream_t* server) {
   auto it = controls.find(server);
   return it == controls.end() ? nullptr : it->second.get();
+}
+
+// The listener a token names, or null once it is gone.
+uv_stream_t* StreamOf(const FunctionCallbackInfo<Value>& args) {
+  if (!args[0]->IsNumber()) return nullptr;
+  double id = args[0].As<v8::Number>()->Value();
+  for (auto& entry : controls) {
+    if (entry.second->id == id) return entry.first;
+  }
+  return nullptr;
 }
 
 int ListenerFd(uv_stream_t* server) {
@@ -120,10 +149,13 @@ void Release(Control* c) {
 }
 
 // Hands the taken descriptors to Node's callback, oldest first, at least one
-// and then within the budget; JavaScript goes on with the rest later
-// (acceptTaken, acceptDeliver).
-void HandOver(uv_stream_t* server, uint64_t began) {
-  for (int handed = 0;; handed++) {
+// in all and then within the budget; JavaScript goes on with the rest later
+// (acceptTaken, acceptDeliver). `outside_uv` when not called from libuv's own
+// connection callback: a descriptor Node's callback did not accept (it could
+// not make the handle) must not stay in accepted_fd while libuv watches the
+// listener, so it is closed.
+void HandOver(uv_stream_t* server, uint64_t began, int handed, bool outside_uv) {
+  for (;; handed++) {
     uv_connection_cb node_cb;
     {
       std::lock_guard<std::mutex> lock(controls_mutex);
@@ -140,6 +172,10 @@ void HandOver(uv_stream_t* server, uint64_t began) {
       node_cb = c->node_cb;
     }
     node_cb(server, 0);
+    if (server->accepted_fd != -1 && outside_uv) {
+      close(server->accepted_fd);
+      server->accepted_fd = -1;
+    }
   }
 }
 
@@ -150,42 +186,65 @@ void Enqueue(uv_stream_t* server, Control* c) {
   server->accepted_fd = -1;
 }
 
-// Takes everything the kernel holds for a greedy listener. Called with the
-// lock held.
-void TakeAll(uv_stream_t* server, Control* c) {
-  Enqueue(server, c);
+// Takes everything the kernel holds for a greedy listener (up to `room`
+// descriptors), without the lock: other loops' listeners go on meanwhile.
+std::vector<int> TakeAll(uv_stream_t* server, size_t room) {
+  std::vector<int> fds;
   int listener = ListenerFd(server);
-  if (listener < 0) return;
-  while (c->taken.size() < kMaxTaken) {
+  if (listener < 0) return fds;
+  while (fds.size() < room) {
     int fd = AcceptOne(listener);
-    if (fd < 0) return;
-    c->taken.push_back(fd);
+    if (fd < 0) break;
+    fds.push_back(fd);
   }
+  return fds;
+}
+
+// TakeAll, then the taken join the queue (the lock is not held on entry).
+void TakeAllInto(uv_stream_t* server) {
+  size_t room;
+  {
+    std::lock_guard<std::mutex> lock(controls_mutex);
+    Control* c = Find(server);
+    if (c == nullptr) return;
+    size_t limit = TakeLimit();
+    room = c->taken.size() < limit ? limit - c->taken.size() : 0;
+  }
+  std::vector<int> fds = TakeAll(server, room);
+  std::lock_guard<std::mutex> lock(controls_mutex);
+  Control* c = Find(server);
+  if (c == nullptr) {
+    for (int fd : fds) close(fd);
+    return;
+  }
+  c->taken.insert(c->taken.end(), fds.begin(), fds.end());
 }
 
 void OnConnection(uv_stream_t* server, int status) {
   uint64_t began = uv_hrtime();
   uv_connection_cb node_cb;
+  bool greedy = false;
   {
     std::lock_guard<std::mutex> lock(controls_mutex);
     Control* c = Find(server);
-    if (c == nullptr) return;  // cannot happen: the entry outlives the handle
+    if (c == nullptr) return;  // released: the listener is closed
     node_cb = c->node_cb;
     if (status == 0) {
       // Returning without uv_accept() leaves the connection with libuv, which
       // stops watching the listener until it is accepted.
       if (c->paused) return;
-      if (c->greedy) {
-        TakeAll(server, c);
-        node_cb = nullptr;
-      } else if (!c->taken.empty()) {
-        // Taken while greedy and not handed over yet: this one comes after them.
+      if (c->greedy || !c->taken.empty()) {
+        // Libuv's own accept took one; any taken before come first.
         Enqueue(server, c);
+        greedy = c->greedy;
         node_cb = nullptr;
       }
     }
   }
-  if (node_cb == nullptr) return HandOver(server, began);
+  if (node_cb == nullptr) {
+    if (greedy) TakeAllInto(server);
+    return HandOver(server, began, 0, false);
+  }
   for (int taken = 1;; taken++) {
     node_cb(server, status);
     if (status != 0 || taken == kAcceptsPerReadiness) return;
@@ -196,17 +255,15 @@ void OnConnection(uv_stream_t* server, int status) {
       std::lock_guard<std::mutex> lock(controls_mutex);
       Control* c = Find(server);
       if (c == nullptr || c->paused) return;  // the callback paused the listener
-      if (c->greedy) {
-        // A fiber began to wait in accept() meanwhile.
-        TakeAll(server, c);
-        break;
-      }
+      greedy = c->greedy;  // a fiber began to wait in accept() meanwhile
     }
+    if (greedy) break;
     int fd = AcceptOne(ListenerFd(server));
     if (fd < 0) return;
     server->accepted_fd = fd;
   }
-  HandOver(server, began);
+  TakeAllInto(server);
+  HandOver(server, began, 0, false);
 }
 
 struct Search {
@@ -224,10 +281,6 @@ void Visit(uv_handle_t* h, void* arg) {
   s->live.push_back(stream);
   uv_os_fd_t fd;
   if (uv_fileno(h, &fd) == 0 && fd == s->fd) s->found = stream;
-}
-
-uv_stream_t* StreamOf(const FunctionCallbackInfo<Value>& args) {
-  return static_cast<uv_stream_t*>(args[0].As<External>()->Value());
 }
 
 // acceptControl(fd) -> token, or undefined when no listener of this loop has
@@ -251,23 +304,26 @@ void AcceptControl(const FunctionCallbackInfo<Value>& args) {
   uv_stream_t* stream = search.found;
   if (stream->connection_cb != OnConnection) {
     std::unique_ptr<Control>& c = controls[stream];
+    // A closed listener whose handle's memory this one reuses.
+    if (c != nullptr) Release(c.get());
     c.reset(new Control());
+    c->id = ++last_id;
     c->loop = loop;
     c->stream = stream;
     c->node_cb = stream->connection_cb;
     stream->connection_cb = OnConnection;
   }
-  args.GetReturnValue().Set(External::New(isolate, stream));
+  args.GetReturnValue().Set(controls[stream]->id);
 }
 
 // acceptPause(token, paused) -> whether connections (one libuv kept while
 // paused, or taken ones) now wait for acceptDeliver(). The caller vouches that
 // the listener is open.
 void AcceptPause(const FunctionCallbackInfo<Value>& args) {
-  uv_stream_t* stream = StreamOf(args);
   bool held = false;
   {
     std::lock_guard<std::mutex> lock(controls_mutex);
+    uv_stream_t* stream = StreamOf(args);
     Control* c = Find(stream);
     if (c == nullptr) return;
     c->paused = args[1]->IsTrue();
@@ -296,11 +352,16 @@ void AcceptTaken(const FunctionCallbackInfo<Value>& args) {
 }
 
 // acceptRelease(token): the listener was closed: closes the connections it
-// took and never handed over.
+// took and never handed over (once: the token names nothing afterwards).
 void AcceptRelease(const FunctionCallbackInfo<Value>& args) {
   std::lock_guard<std::mutex> lock(controls_mutex);
-  Control* c = Find(StreamOf(args));
-  if (c != nullptr) Release(c);
+  uv_stream_t* stream = StreamOf(args);
+  Control* c = Find(stream);
+  if (c == nullptr) return;
+  Release(c);
+  // Nothing is called on a closed listener again; a new one at the same
+  // address gets an entry (and id) of its own.
+  controls.erase(stream);
 }
 
 // acceptDeliver(token): hands the connections waiting here to Node's
@@ -310,13 +371,17 @@ void AcceptRelease(const FunctionCallbackInfo<Value>& args) {
 // loop's thread, as libuv would call it.
 void AcceptDeliver(const FunctionCallbackInfo<Value>& args) {
   uint64_t began = uv_hrtime();
-  uv_stream_t* stream = StreamOf(args);
+  uv_stream_t* stream;
   uv_connection_cb node_cb = nullptr;
   {
     std::lock_guard<std::mutex> lock(controls_mutex);
+    stream = StreamOf(args);
     Control* c = Find(stream);
     if (c == nullptr || c->paused) return;
-    if (uv_is_closing(reinterpret_cast<uv_handle_t*>(stream))) return;
+    if (uv_is_closing(reinterpret_cast<uv_handle_t*>(stream))) {
+      Release(c);
+      return;
+    }
     if (!c->taken.empty()) {
       // The kept one joins the queue's end; the oldest goes first, through
       // the slot libuv reads (its uv_accept() then watches the listener again).
@@ -328,7 +393,13 @@ void AcceptDeliver(const FunctionCallbackInfo<Value>& args) {
     node_cb = c->node_cb;
   }
   node_cb(stream, 0);
-  HandOver(stream, began);
+  if (stream->accepted_fd != -1) {
+    // Node could not make its handle (its environment is stopping).
+    close(stream->accepted_fd);
+    stream->accepted_fd = -1;
+    return;
+  }
+  HandOver(stream, began, 1, true);
 }
 
 }  // namespace

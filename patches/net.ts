@@ -484,6 +484,9 @@ class ServerState {
     // (an evented server) is left alone unless accept() is in use.
     // (A TLS server hands out its TLSSockets once their handshake is done.)
     const event = server instanceof tls.Server ? 'secureConnection' : 'connection';
+    // A TLS server's connections reach us after their handshakes; what a
+    // greedy listener took goes on to Node from each TCP connection.
+    if (event !== 'connection') server.prependListener('connection', () => this.intake.handOverRest());
     server.on(event, (socket: net.Socket) => {
       if (!this.accepting && server.listenerCount(event) > 1) return;
       stateOf(socket); // paused, errors captured from the start
@@ -497,7 +500,7 @@ class ServerState {
       // the kernel has is taken, as Node's own server does, so that a burst
       // cannot overflow the listen backlog while the Hub runs handlers.
       if (this.acceptor.waiter === null && this.queue.length - this.head >= ACCEPT_AHEAD) this.intake.pause();
-      else this.intake.handOverRest();
+      else if (event === 'connection') this.intake.handOverRest();
       wake(this.acceptor.waiter);
     });
   }

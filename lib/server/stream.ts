@@ -109,10 +109,12 @@ export class StreamServer extends BaseServer<Accepted> {
       // fiber waiting in accept()): a burst never overflows the backlog. A
       // Pool's limit leaves them in the kernel's backlog instead.
       if (this.unlimited) intake.setGreedy(true);
-      intake.handOverRest();
+      if (this._event === 'connection') intake.handOverRest();
     }
     this._offer({ socket, address: remoteOf(socket) });
   };
+  /** A TLS listener's TCP connections, before their handshakes: what the listener took goes on to Node. */
+  private readonly _onTcpConnection = (): void => this._intake?.handOverRest();
   private readonly _onError = (err: Error): void => this._report(err);
   private readonly _onTlsClientError = (err: Error): void => this._report(err);
   private readonly _onClose = (): void => this._listenerClosed();
@@ -240,7 +242,10 @@ export class StreamServer extends BaseServer<Accepted> {
     s.on(this._event, this._onConnection);
     s.on('error', this._onError);
     s.on('close', this._onClose);
-    if (this._event === 'secureConnection') s.on('tlsClientError', this._onTlsClientError);
+    if (this._event === 'secureConnection') {
+      s.on('tlsClientError', this._onTlsClientError);
+      s.prependListener('connection', this._onTcpConnection);
+    }
   }
 
   /** The pause control of the current listener (which also batches its accepts). */
@@ -263,8 +268,8 @@ export class StreamServer extends BaseServer<Accepted> {
   }
 
   protected _detach(): void {
-    // A listener of your own is left accepting, as it was given (and what
-    // it took ahead goes on to its other 'connection' listeners).
+    // A listener of your own is left accepting, as it was given (what it
+    // took ahead goes on to its other 'connection' listeners).
     this._resumeIntake();
     this._intake?.setGreedy(false);
     this._intake?.handOverRest();
@@ -272,6 +277,7 @@ export class StreamServer extends BaseServer<Accepted> {
     s.removeListener(this._event, this._onConnection);
     s.removeListener('close', this._onClose);
     s.removeListener('tlsClientError', this._onTlsClientError);
+    s.removeListener('connection', this._onTcpConnection);
     // The 'error' listener stays: the closing server may still report one.
   }
 

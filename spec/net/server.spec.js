@@ -393,6 +393,27 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
         expect(client.authorized).to.equal(true);
       }));
 
+    it('a burst larger than one hand-over, ended by a TLS client, reaches accept(): what a greedy TLS listener took goes on to Node without waiting for handshakes', function () {
+      this.timeout(30000);
+      return inFiber(() => {
+        const server = track(tls.createServer({ key: cert.key, cert: cert.cert }));
+        server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 });
+        while (!server.listening) sleep(1);
+        const port = server.address().port;
+        const acceptor = spawn(() => track(server.accept({ timeout: 15000 })));
+        sleep(20); // the acceptor waits in accept()
+        // More than the 1,000 one hand-over gives Node at most; none of them
+        // ever sends a ClientHello, so none reaches 'secureConnection'.
+        for (let i = 0; i < 1100; i++) track(net.connect(port, '127.0.0.1')).on('error', () => {});
+        const client = track(tls.connect({ port, host: '127.0.0.1', ca: [cert.cert], servername: 'localhost' }));
+        client.on('error', () => {});
+        const conn = acceptor.get();
+        expect(conn).to.be.instanceOf(tls.TLSSocket);
+        client.sendall('last');
+        expect(conn.recvExactly(4).toString()).to.equal('last');
+      });
+    });
+
     it('sendall() of a large payload arrives whole over TLS', () =>
       inFiber(() => {
         const server = listen(tls.createServer({ key: cert.key, cert: cert.cert }));
