@@ -154,4 +154,34 @@ function kernelAcceptQueue(port) {
   return null;
 }
 
-module.exports = { inFiber, track, cleanup, listen, pair, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue };
+/**
+ * Opens `n` evented clients to 127.0.0.1:`port` in one batch of ticks (the
+ * kernel completes every handshake before the next poll), each writing its
+ * index as 4 digits; errors are ignored.
+ */
+function numberedClients(port, n) {
+  const clients = [];
+  for (let i = 0; i < n; i++) {
+    const c = track(net.connect(port, '127.0.0.1'));
+    c.on('error', () => {});
+    c.write(String(i).padStart(4, '0'));
+    clients.push(c);
+  }
+  return clients;
+}
+
+/** Opens `n` evented clients to 127.0.0.1:`port` that read and ignore; each gives { ended } once it errs or closes. */
+function endWatchedClients(port, n) {
+  const clients = [];
+  for (let i = 0; i < n; i++) {
+    const c = track(net.connect(port, '127.0.0.1'));
+    const state = { ended: false };
+    c.on('error', () => (state.ended = true));
+    c.on('close', () => (state.ended = true));
+    c.resume();
+    clients.push(state);
+  }
+  return clients;
+}
+
+module.exports = { inFiber, track, cleanup, listen, pair, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue, numberedClients, endWatchedClients };

@@ -4,7 +4,7 @@ const net = require('net');
 const tls = require('tls');
 const { patchAll, connect, spawn, sleep, TimeoutError, BlockingSwitchOutError } = require('../..');
 const { ACCEPT_AHEAD } = require('../../dist/patches/net');
-const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue } = require('./helpers');
+const { inFiber, cleanup, listen, track, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue, numberedClients, endWatchedClients } = require('./helpers');
 
 /** The connections Node accepted for `server` and has not closed (read on the Hub, without blocking). */
 function connectionsOf(server) {
@@ -160,13 +160,7 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
         const server = listen();
         const port = server.address().port;
         const total = ACCEPT_AHEAD * 4;
-        const clients = [];
-        for (let i = 0; i < total; i++) {
-          const c = track(net.connect(port, '127.0.0.1'));
-          c.on('error', () => {});
-          c.write(String(i).padStart(4, '0'));
-          clients.push(c);
-        }
+        const clients = numberedClients(port, total);
         until(() => clients.every((c) => c.readyState === 'open'), 'every client connected (the kernel completed them)');
         sleep(100);
         // Connections Node took are counted by the server; the kernel's are not.
@@ -204,12 +198,7 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
           return got;
         });
         sleep(20); // the acceptor waits in accept()
-        // One batch of ticks: the kernel completes every handshake before the next poll.
-        for (let i = 0; i < total; i++) {
-          const c = track(net.connect(port, '127.0.0.1'));
-          c.on('error', () => {});
-          c.write(String(i).padStart(4, '0'));
-        }
+        numberedClients(port, total);
         expect(acceptor.get()).to.deep.equal([...Array(total).keys()]);
         if (queuedAtFirst === null) this.skip(); // no /proc/net/tcp here: the order was checked
         expect(queuedAtFirst).to.equal(0);
@@ -236,15 +225,7 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
           }
         });
         sleep(20);
-        const clients = [];
-        for (let i = 0; i < total; i++) {
-          const c = track(net.connect(port, '127.0.0.1'));
-          const state = { ended: false };
-          c.on('error', () => (state.ended = true));
-          c.on('close', () => (state.ended = true));
-          c.resume();
-          clients.push(state);
-        }
+        const clients = endWatchedClients(port, total);
         const r = acceptor.get();
         expect(r.code).to.equal('EBADF');
         expect(r.got).to.be.below(total);
@@ -256,15 +237,7 @@ describe('net.Server.accept() and connect() (patches/net)', () => {
       inFiber(() => {
         const server = listen();
         const port = server.address().port;
-        const clients = [];
-        for (let i = 0; i < ACCEPT_AHEAD + 20; i++) {
-          const c = track(net.connect(port, '127.0.0.1'));
-          const state = { ended: false };
-          c.on('error', () => (state.ended = true));
-          c.on('close', () => (state.ended = true));
-          c.resume();
-          clients.push(state);
-        }
+        const clients = endWatchedClients(port, ACCEPT_AHEAD + 20);
         until(() => connectionsOf(server) === ACCEPT_AHEAD, 'the server paused');
         sleep(50);
         server.close();

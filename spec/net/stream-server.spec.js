@@ -19,7 +19,7 @@ const {
   FiberExit,
   BlockingSwitchOutError,
 } = require('../..');
-const { inFiber, track, cleanup, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue } = require('./helpers');
+const { inFiber, track, cleanup, until, freePort, selfSignedCert, expectCode, inCallback, kernelAcceptQueue, numberedClients, endWatchedClients } = require('./helpers');
 const { captureErrors } = require('../hub/helpers');
 const { root, runNode } = require('../helpers');
 
@@ -213,14 +213,7 @@ describe('StreamServer', () => {
         s.listener.on('connection', () => {
           if (queuedAtFirst === undefined) queuedAtFirst = kernelAcceptQueue(port);
         });
-        const clients = [];
-        // One batch of ticks: the kernel completes every handshake before the next poll.
-        for (let i = 0; i < total; i++) {
-          const c = track(net.connect(port, '127.0.0.1'));
-          c.on('error', () => {});
-          c.write(String(i).padStart(4, '0'));
-          clients.push(c);
-        }
+        const clients = numberedClients(port, total);
         clients.forEach((c, i) => expect(c.recvExactly(4).toString()).to.equal(String(i).padStart(4, '0')));
         if (queuedAtFirst === null) this.skip(); // no /proc/net/tcp here: every one was served
         expect(queuedAtFirst).to.equal(0);
@@ -239,15 +232,7 @@ describe('StreamServer', () => {
         s.listener.on('connection', () => {
           if (++handed === 1) s.close();
         });
-        const clients = [];
-        for (let i = 0; i < total; i++) {
-          const c = track(net.connect(port, '127.0.0.1'));
-          const state = { ended: false };
-          c.on('error', () => (state.ended = true));
-          c.on('close', () => (state.ended = true));
-          c.resume();
-          clients.push(state);
-        }
+        const clients = endWatchedClients(port, total);
         until(() => handed > 0, 'the burst reached the server');
         until(() => clients.filter((c) => c.ended).length >= total - handed, 'the clients the server never handed out ended');
       }));
