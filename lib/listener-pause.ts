@@ -4,10 +4,11 @@
 // connections into memory ahead of their use: accept() with nobody calling it,
 // and a spawn-limited StreamServer whose pool is full.
 //
-// While a fiber waits in accept(), the listener is greedy instead: each
-// readiness takes everything the kernel holds, and the connections are handed
-// to Node up to 10 ms' worth at a time, the rest from the next
-// loop turns (native/accept.cc), so a burst never overflows the backlog.
+// While a fiber waits in accept() (or for a StreamServer without a spawn
+// limit), the listener is greedy instead: each readiness takes everything the
+// kernel holds, and the connections are handed to Node 10 ms' worth at a
+// time, the rest from the next loop turns (native/accept.cc), so a burst
+// never overflows the backlog.
 //
 // A listener without a descriptor of its own (a cluster worker's round-robin
 // handle: the primary accepts for it) cannot be paused; pause() says so and

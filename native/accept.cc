@@ -73,7 +73,6 @@ using v8::Value;
 struct Control {
   double id = 0;  // the token JavaScript holds
   uv_loop_t* loop = nullptr;
-  uv_stream_t* stream = nullptr;
   uv_connection_cb node_cb = nullptr;  // the callback Node's uv_listen() installed
   bool paused = false;
   bool greedy = false;
@@ -148,14 +147,16 @@ void Release(Control* c) {
   c->taken.clear();
 }
 
-// Hands the taken descriptors to Node's callback, oldest first, at least one
-// in all and then within the budget; JavaScript goes on with the rest later
-// (acceptTaken, acceptDeliver). `outside_uv` when not called from libuv's own
-// connection callback: a descriptor Node's callback did not accept (it could
-// not make the handle) must not stay in accepted_fd while libuv watches the
-// listener, so it is closed.
-void HandOver(uv_stream_t* server, uint64_t began, int handed, bool outside_uv) {
-  for (;; handed++) {
+// Hands connections to Node's callback the way libuv does (accepted_fd),
+// oldest first: those taken before, for at most kHandOverNs (at least one),
+// then more from the kernel's queue one at a time, kAcceptsPerReadiness in
+// all. Stops once the listener is paused or closing, or the kernel has none
+// (libuv's own accept then meets any error and handles it: EMFILE,
+// ECONNABORTED). JavaScript goes on with what is left (acceptTaken,
+// acceptDeliver). A descriptor Node's callback did not accept (it could not
+// make the handle: its environment is stopping) is closed.
+void HandOver(uv_stream_t* server, uint64_t began) {
+  for (int handed = 0; handed < kAcceptsPerReadiness; handed++) {
     uv_connection_cb node_cb;
     {
       std::lock_guard<std::mutex> lock(controls_mutex);
@@ -165,14 +166,21 @@ void HandOver(uv_stream_t* server, uint64_t began, int handed, bool outside_uv) 
         Release(c);
         return;
       }
-      bool budget = handed == 0 || (handed < kAcceptsPerReadiness && uv_hrtime() - began < kHandOverNs);
-      if (c->taken.empty() || c->paused || !budget || server->accepted_fd != -1) return;
-      server->accepted_fd = c->taken.front();
-      c->taken.pop_front();
+      if (c->paused) return;
+      if (!c->taken.empty()) {
+        if (handed > 0 && uv_hrtime() - began >= kHandOverNs) return;
+        server->accepted_fd = c->taken.front();
+        c->taken.pop_front();
+      }
       node_cb = c->node_cb;
     }
+    if (server->accepted_fd == -1) {
+      int fd = AcceptOne(ListenerFd(server));
+      if (fd < 0) return;
+      server->accepted_fd = fd;
+    }
     node_cb(server, 0);
-    if (server->accepted_fd != -1 && outside_uv) {
+    if (server->accepted_fd != -1) {
       close(server->accepted_fd);
       server->accepted_fd = -1;
     }
@@ -223,47 +231,22 @@ void TakeAllInto(uv_stream_t* server) {
 void OnConnection(uv_stream_t* server, int status) {
   uint64_t began = uv_hrtime();
   uv_connection_cb node_cb;
-  bool greedy = false;
+  bool greedy;
   {
     std::lock_guard<std::mutex> lock(controls_mutex);
     Control* c = Find(server);
     if (c == nullptr) return;  // released: the listener is closed
     node_cb = c->node_cb;
-    if (status == 0) {
-      // Returning without uv_accept() leaves the connection with libuv, which
-      // stops watching the listener until it is accepted.
-      if (c->paused) return;
-      if (c->greedy || !c->taken.empty()) {
-        // Libuv's own accept took one; any taken before come first.
-        Enqueue(server, c);
-        greedy = c->greedy;
-        node_cb = nullptr;
-      }
-    }
+    // Returning without uv_accept() leaves the connection with libuv, which
+    // stops watching the listener until it is accepted.
+    if (status == 0 && c->paused) return;
+    // Libuv's own accept took one; any taken before come first.
+    if (status == 0) Enqueue(server, c);
+    greedy = c->greedy;
   }
-  if (node_cb == nullptr) {
-    if (greedy) TakeAllInto(server);
-    return HandOver(server, began, 0, false);
-  }
-  for (int taken = 1;; taken++) {
-    node_cb(server, status);
-    if (status != 0 || taken == kAcceptsPerReadiness) return;
-    // Node's callback accepts what it is given; if it did not, or closed
-    // the listener, libuv takes it from here.
-    if (server->accepted_fd != -1 || uv_is_closing(reinterpret_cast<uv_handle_t*>(server))) return;
-    {
-      std::lock_guard<std::mutex> lock(controls_mutex);
-      Control* c = Find(server);
-      if (c == nullptr || c->paused) return;  // the callback paused the listener
-      greedy = c->greedy;  // a fiber began to wait in accept() meanwhile
-    }
-    if (greedy) break;
-    int fd = AcceptOne(ListenerFd(server));
-    if (fd < 0) return;
-    server->accepted_fd = fd;
-  }
-  TakeAllInto(server);
-  HandOver(server, began, 0, false);
+  if (status != 0) return node_cb(server, status);
+  if (greedy) TakeAllInto(server);
+  HandOver(server, began);
 }
 
 struct Search {
@@ -309,7 +292,6 @@ void AcceptControl(const FunctionCallbackInfo<Value>& args) {
     c.reset(new Control());
     c->id = ++last_id;
     c->loop = loop;
-    c->stream = stream;
     c->node_cb = stream->connection_cb;
     stream->connection_cb = OnConnection;
   }
@@ -372,34 +354,17 @@ void AcceptRelease(const FunctionCallbackInfo<Value>& args) {
 void AcceptDeliver(const FunctionCallbackInfo<Value>& args) {
   uint64_t began = uv_hrtime();
   uv_stream_t* stream;
-  uv_connection_cb node_cb = nullptr;
   {
     std::lock_guard<std::mutex> lock(controls_mutex);
     stream = StreamOf(args);
     Control* c = Find(stream);
     if (c == nullptr || c->paused) return;
-    if (uv_is_closing(reinterpret_cast<uv_handle_t*>(stream))) {
-      Release(c);
-      return;
-    }
-    if (!c->taken.empty()) {
-      // The kept one joins the queue's end; the oldest goes first, through
-      // the slot libuv reads (its uv_accept() then watches the listener again).
-      if (stream->accepted_fd != -1) c->taken.push_back(stream->accepted_fd);
-      stream->accepted_fd = c->taken.front();
-      c->taken.pop_front();
-    }
-    if (stream->accepted_fd == -1) return;
-    node_cb = c->node_cb;
+    // The kept one came after those taken: it joins the queue's end. The
+    // first handed over goes through the slot libuv reads, and its
+    // uv_accept() watches the listener again.
+    Enqueue(stream, c);
   }
-  node_cb(stream, 0);
-  if (stream->accepted_fd != -1) {
-    // Node could not make its handle (its environment is stopping).
-    close(stream->accepted_fd);
-    stream->accepted_fd = -1;
-    return;
-  }
-  HandOver(stream, began, 1, true);
+  HandOver(stream, began);
 }
 
 }  // namespace

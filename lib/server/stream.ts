@@ -109,11 +109,13 @@ export class StreamServer extends BaseServer<Accepted> {
       // fiber waiting in accept()): a burst never overflows the backlog. A
       // Pool's limit leaves them in the kernel's backlog instead.
       if (this.unlimited) intake.setGreedy(true);
-      if (this._event === 'connection') intake.handOverRest();
     }
     this._offer({ socket, address: remoteOf(socket) });
   };
-  /** A TLS listener's TCP connections, before their handshakes: what the listener took goes on to Node. */
+  /**
+   * Every TCP connection Node makes (first, and before a TLS handshake):
+   * what the listener took ahead goes on to Node from the next loop turn.
+   */
   private readonly _onTcpConnection = (): void => this._intake?.handOverRest();
   private readonly _onError = (err: Error): void => this._report(err);
   private readonly _onTlsClientError = (err: Error): void => this._report(err);
@@ -242,10 +244,8 @@ export class StreamServer extends BaseServer<Accepted> {
     s.on(this._event, this._onConnection);
     s.on('error', this._onError);
     s.on('close', this._onClose);
-    if (this._event === 'secureConnection') {
-      s.on('tlsClientError', this._onTlsClientError);
-      s.prependListener('connection', this._onTcpConnection);
-    }
+    s.prependListener('connection', this._onTcpConnection);
+    if (this._event === 'secureConnection') s.on('tlsClientError', this._onTlsClientError);
   }
 
   /** The pause control of the current listener (which also batches its accepts). */

@@ -136,22 +136,17 @@ function inCallback(fn) {
 
 /**
  * How many connections wait in the kernel's accept queue of the listener on
- * 127.0.0.1:`port` (for a listening socket, /proc/net/tcp's rx_queue), or
- * null where /proc/net/tcp cannot say.
+ * 127.0.0.1:`port` (for a listening socket, /proc/net/tcp's rx_queue; the
+ * package is for Linux only).
  */
 function kernelAcceptQueue(port) {
-  let table;
-  try {
-    table = fs.readFileSync('/proc/net/tcp', 'utf8');
-  } catch {
-    return null;
-  }
+  const table = fs.readFileSync('/proc/net/tcp', 'utf8');
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   for (const line of table.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f[1] === local && f[3] === '0A') return parseInt(f[4].split(':')[1], 16);
   }
-  return null;
+  throw new Error(`no listener on ${local} in /proc/net/tcp`);
 }
 
 /**

@@ -215,7 +215,6 @@ describe('StreamServer', () => {
         });
         const clients = numberedClients(port, total);
         clients.forEach((c, i) => expect(c.recvExactly(4).toString()).to.equal(String(i).padStart(4, '0')));
-        if (queuedAtFirst === null) this.skip(); // no /proc/net/tcp here: every one was served
         expect(queuedAtFirst).to.equal(0);
       });
     });
