@@ -59,6 +59,9 @@ stamp_of() {
 
 export PATH="$nodedir/bin:$PATH"
 hash -r
+# `npm run` exports npm's config as npm_config_*; a nodedir there (say, the system's
+# headers) would win over the --nodedir passed below, and build for the wrong Node.
+unset npm_config_nodedir
 
 # --- 2. the addon ----------------------------------------------------------------------
 addon_stamp=$(stamp_of "$node_version" binding.gyp native)

@@ -20,7 +20,8 @@ majors=("$@")
 [[ ${#majors[@]} -gt 0 ]] || majors=(20 22 24)
 
 # `npm run` exports npm's config as npm_config_*; a nodedir there (say, the system's
-# headers) would win over the --nodedir each build passes.
+# headers) would win over the --nodedir each build passes (build-on-node.sh unsets it
+# as well; the arm64 build below calls node-gyp itself).
 unset npm_config_nodedir
 out=$repo/prebuilds/linux-x64
 mkdir -p "$out"
