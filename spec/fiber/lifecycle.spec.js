@@ -21,15 +21,21 @@ describe('Fiber lifecycle', () => {
     const native = () => process.memoryUsage().rss - v8.getHeapStatistics().total_physical_size;
     run(100000);
     global.gc();
-    const rssBefore = native();
-    run(900000);
+    const rss0 = native();
+    run(450000);
     global.gc();
-    const rssAfter = native();
+    const rss1 = native();
+    run(450000);
+    global.gc();
+    const rss2 = native();
     const stats = fiberStats();
     expect(stats.alive).to.be.at.most(Math.max(alive, live + poolSize + 1));
     expect(stats.live).to.equal(live);
-    // Flat: growth over 900k fibers stays below what a leak of even 32 bytes each would cost.
-    expect(rssAfter - rssBefore).to.be.below(900000 * 32);
+    // Flat: a leak of even 32 bytes a fiber grows both halves by 14 MB. A
+    // one-off step (malloc taking a new arena for another thread while this
+    // runs) shows in one half only, so the smaller growth is what is judged.
+    const growth = Math.min(rss1 - rss0, rss2 - rss1);
+    expect(growth, `RSS outside V8's heap grew ${rss1 - rss0} then ${rss2 - rss1} bytes`).to.be.below(450000 * 32);
   });
 
   it('keeps at most poolSize idle threads once many fibers finish', () => {
