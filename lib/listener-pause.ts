@@ -44,7 +44,7 @@ export class ListenerPause {
     if (handle !== this.handle) {
       // The listener of the old token is closed: what it took and never
       // handed over goes with it.
-      if (this.token !== undefined) binding.acceptRelease(this.token);
+      this.release();
       this.handle = handle;
       this.paused = false;
       this.greedy = false;

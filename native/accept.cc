@@ -147,6 +147,18 @@ void Release(Control* c) {
   c->taken.clear();
 }
 
+// Releases and forgets every control `gone(control, listener)` names (their
+// listeners are closed; the handles' memory may be reused). Called with
+// controls_mutex held.
+template <typename Gone>
+void ForgetIf(Gone gone) {
+  for (auto it = controls.begin(); it != controls.end();) {
+    bool forget = gone(*it->second, it->first);
+    if (forget) Release(it->second.get());
+    it = forget ? controls.erase(it) : std::next(it);
+  }
+}
+
 // Hands connections to Node's callback the way libuv does (accepted_fd),
 // oldest first: those taken before, for at most kHandOverNs (at least one),
 // then more from the kernel's queue one at a time, kAcceptsPerReadiness in
@@ -277,13 +289,9 @@ void AcceptControl(const FunctionCallbackInfo<Value>& args) {
   uv_walk(loop, Visit, &search);
   if (search.found == nullptr) return;
   std::lock_guard<std::mutex> lock(controls_mutex);
-  // Forget the listeners of this loop that are gone: their memory may be reused.
-  for (auto it = controls.begin(); it != controls.end();) {
-    bool gone = it->second->loop == loop &&
-                std::find(search.live.begin(), search.live.end(), it->first) == search.live.end();
-    if (gone) Release(it->second.get());
-    it = gone ? controls.erase(it) : std::next(it);
-  }
+  ForgetIf([&](const Control& c, uv_stream_t* listener) {
+    return c.loop == loop && std::find(search.live.begin(), search.live.end(), listener) == search.live.end();
+  });
   uv_stream_t* stream = search.found;
   if (stream->connection_cb != OnConnection) {
     std::unique_ptr<Control>& c = controls[stream];
@@ -371,11 +379,7 @@ void AcceptDeliver(const FunctionCallbackInfo<Value>& args) {
 
 void ForgetAcceptControls(uv_loop_t* loop) {
   std::lock_guard<std::mutex> lock(controls_mutex);
-  for (auto it = controls.begin(); it != controls.end();) {
-    bool mine = it->second->loop == loop;
-    if (mine) Release(it->second.get());
-    it = mine ? controls.erase(it) : std::next(it);
-  }
+  ForgetIf([loop](const Control& c, uv_stream_t*) { return c.loop == loop; });
 }
 
 void InitAccept(Instance* inst, Local<v8::Object> exports, Local<v8::Context> context) {
