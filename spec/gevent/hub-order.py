@@ -7,6 +7,14 @@ from gevent.event import Event
 from gevent.lock import Semaphore
 from gevent.queue import Queue
 
+
+def settle():
+    # Lets everything queued run out with sleep(0)s, as the JavaScript twin
+    # does (a timer there can overtake queued greenlets when the machine stalls).
+    for _ in range(10):
+        gevent.sleep(0)
+
+
 hub = gevent.get_hub()
 
 
@@ -42,7 +50,7 @@ def driver():
     gevent.sleep(0)
     ev.set()
     gevent.spawn(say, 'spawned after set')
-    gevent.sleep(0.01)
+    settle()
 
     print('-- spawn, then set')
     ev = Event()
@@ -50,7 +58,7 @@ def driver():
     gevent.sleep(0)
     gevent.spawn(say, 'spawned before set')
     ev.set()
-    gevent.sleep(0.01)
+    settle()
 
     print('-- two waiters, a callback and a spawn between them')
     ev = Event()
@@ -61,7 +69,7 @@ def driver():
     ev.set()
     hub.loop.run_callback(say, 'callback after set')
     gevent.spawn(say, 'spawned after set')
-    gevent.sleep(0.01)
+    settle()
 
     print('-- put, then spawn; spawn, then put')
     q = Queue()
@@ -69,12 +77,12 @@ def driver():
     gevent.sleep(0)
     q.put('x')
     gevent.spawn(say, 'spawned after put')
-    gevent.sleep(0.01)
+    settle()
     gevent.spawn(getter, q, 'g2')
     gevent.sleep(0)
     gevent.spawn(say, 'spawned before put')
     q.put('y')
-    gevent.sleep(0.01)
+    settle()
 
     print('-- release, then spawn')
     sem = Semaphore(0)
@@ -83,7 +91,7 @@ def driver():
     gevent.sleep(0)
     sem.release()
     gevent.spawn(say, 'spawned after release')
-    gevent.sleep(0.01)
+    settle()
 
     print('-- sleep(0) takes its turn among the rest')
     gevent.spawn(sleeper, 's1')
@@ -91,7 +99,7 @@ def driver():
     gevent.sleep(0)
     hub.loop.run_callback(say, 'callback after the sleeps')
     gevent.spawn(say, 'spawned after the sleeps')
-    gevent.sleep(0.01)
+    settle()
 
     print('-- a greenlet that dies: its links, then what they queued')
     g = gevent.spawn(say, 'dying')
@@ -99,7 +107,7 @@ def driver():
     gevent.spawn(waiter, ev, 'woken by a link')
     g.rawlink(lambda _: (print('link 1'), ev.set()))
     g.rawlink(lambda _: print('link 2'))
-    gevent.sleep(0.01)
+    settle()
     print('end')
 
 
