@@ -46,10 +46,10 @@ function underTimeout(name, ms) {
 
 function driver() {
   lock.acquire();
-  const gs = [spawn(waiter, 'A'), spawn(waiter, 'B', 20), spawn(waiter, 'C'), spawn(underTimeout, 'D', 40), spawn(waiter, 'E'), spawn(waiter, 'F')];
+  const gs = [spawn(waiter, 'A'), spawn(waiter, 'B', 100), spawn(waiter, 'C'), spawn(underTimeout, 'D', 200), spawn(waiter, 'E'), spawn(waiter, 'F')];
   sleep(0);
   gs[0].kill();
-  sleep(100);
+  sleep(400);
   console.log('after kill and timeouts: locked', tf(lock.locked()));
   gs[4].kill();
   console.log('E killed too');

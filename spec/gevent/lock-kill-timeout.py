@@ -46,12 +46,12 @@ def under_timeout(name, secs):
 
 def driver():
     lock.acquire()
-    gs = [gevent.spawn(waiter, 'A'), gevent.spawn(waiter, 'B', 0.02),
-          gevent.spawn(waiter, 'C'), gevent.spawn(under_timeout, 'D', 0.04),
+    gs = [gevent.spawn(waiter, 'A'), gevent.spawn(waiter, 'B', 0.1),
+          gevent.spawn(waiter, 'C'), gevent.spawn(under_timeout, 'D', 0.2),
           gevent.spawn(waiter, 'E'), gevent.spawn(waiter, 'F')]
     gevent.sleep(0)
     gs[0].kill()
-    gevent.sleep(0.1)
+    gevent.sleep(0.4)
     print('after kill and timeouts: locked', tf(lock.locked()))
     gs[4].kill()
     print('E killed too')

@@ -75,7 +75,7 @@ function driver() {
   console.log('after stubborn: length', group.length);
 
   const h = group.spawn(sleeper, 'h', 10000);
-  const i = group.spawn(sleeper, 'i', 30);
+  const i = group.spawn(sleeper, 'i', 300);
   sleep(0);
   group.killOne(h);
   console.log('killone(h) -> length', group.length, 'h dead', tf(h.dead));

@@ -82,7 +82,7 @@ def driver():
     print('after stubborn: length', len(group))
 
     h = group.spawn(sleeper, 'h', 10)
-    i = group.spawn(sleeper, 'i', 0.03)
+    i = group.spawn(sleeper, 'i', 0.3)
     gevent.sleep(0)
     group.killone(h)
     print('killone(h) -> length', len(group), 'h dead', tf(h.dead))

@@ -6,7 +6,7 @@ getHub().handleError = (context, err) => console.log('reported:', err.message);
 
 const list = (a) => `[${a.join(', ')}]`;
 const pool = new Pool(2);
-const delays = { 1: 100, 2: 20, 3: 40, 4: 80, 5: 10 };
+const delays = { 1: 300, 2: 60, 3: 120, 4: 240, 5: 30 };
 
 function square(x) {
   console.log('square', x, 'starts');

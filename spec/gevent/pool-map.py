@@ -10,7 +10,7 @@ hub = gevent.get_hub()
 hub.handle_error = lambda context, t, value, tb: print('reported:', value)
 
 pool = Pool(2)
-delays = {1: 0.1, 2: 0.02, 3: 0.04, 4: 0.08, 5: 0.01}
+delays = {1: 0.3, 2: 0.06, 3: 0.12, 4: 0.24, 5: 0.03}
 
 
 def square(x):

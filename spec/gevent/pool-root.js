@@ -17,9 +17,9 @@ function work(name, ms) {
 }
 
 pool.spawn(work, 'a', 40);
-pool.spawn(work, 'b', 80);
+pool.spawn(work, 'b', 200);
 console.log('full', tf(pool.full()));
-pool.spawn(work, 'c', 80);
+pool.spawn(work, 'c', 300);
 console.log('c spawned after a finished');
 console.log('wait_available(0.01) ->', pool.waitAvailable(10));
 console.log('join(0.01) ->', tf(pool.join(10)));

@@ -23,9 +23,9 @@ def work(name, secs):
 
 
 pool.spawn(work, 'a', 0.04)
-pool.spawn(work, 'b', 0.08)
+pool.spawn(work, 'b', 0.2)
 print('full', tf(pool.full()))
-pool.spawn(work, 'c', 0.08)
+pool.spawn(work, 'c', 0.3)
 print('c spawned after a finished')
 print('wait_available(0.01) ->', pool.wait_available(timeout=0.01))
 print('join(0.01) ->', tf(pool.join(timeout=0.01)))

@@ -54,15 +54,15 @@ function underTimeout(name, ms, fn, ...args) {
 console.log('-- putters on a full queue');
 q.put('a');
 let gs = [
-  spawn(putter, 'P1', 'p1', 20),
+  spawn(putter, 'P1', 'p1', 100),
   spawn(putter, 'P2', 'p2'),
-  spawn(underTimeout, 'P3', 40, (x) => q.put(x), 'p3'),
+  spawn(underTimeout, 'P3', 200, (x) => q.put(x), 'p3'),
   spawn(putter, 'P4', 'p4'),
   spawn(putter, 'P5', 'p5'),
 ];
 sleep(0);
 gs[1].kill();
-sleep(100);
+sleep(400);
 console.log('full', tf(q.full()), 'qsize', q.qsize());
 gs[3].kill();
 console.log('main got', q.get());
@@ -78,17 +78,17 @@ try {
 
 console.log('-- getters on an empty queue');
 gs = [
-  spawn(getter, 'G1', 20),
+  spawn(getter, 'G1', 100),
   spawn(getter, 'G2'),
-  spawn(underTimeout, 'G3', 40, () => q.get()),
-  spawn(getter, 'K1', 30, true),
+  spawn(underTimeout, 'G3', 200, () => q.get()),
+  spawn(getter, 'K1', 150, true),
   spawn(getter, 'G4'),
   spawn(getter, 'K2', null, true),
   spawn(getter, 'G5'),
 ];
 sleep(0);
 gs[1].kill();
-sleep(100);
+sleep(400);
 gs[4].kill();
 console.log('main puts x');
 q.put('x');

@@ -51,12 +51,12 @@ def under_timeout(name, secs, fn, *args):
 
 print('-- putters on a full queue')
 q.put('a')
-gs = [gevent.spawn(putter, 'P1', 'p1', 0.02), gevent.spawn(putter, 'P2', 'p2'),
-      gevent.spawn(under_timeout, 'P3', 0.04, q.put, 'p3'), gevent.spawn(putter, 'P4', 'p4'),
+gs = [gevent.spawn(putter, 'P1', 'p1', 0.1), gevent.spawn(putter, 'P2', 'p2'),
+      gevent.spawn(under_timeout, 'P3', 0.2, q.put, 'p3'), gevent.spawn(putter, 'P4', 'p4'),
       gevent.spawn(putter, 'P5', 'p5')]
 gevent.sleep(0)
 gs[1].kill()
-gevent.sleep(0.1)
+gevent.sleep(0.4)
 print('full', tf(q.full()), 'qsize', q.qsize())
 gs[3].kill()
 print('main got', q.get())
@@ -69,12 +69,12 @@ except Full:
     print('put_nowait on a full queue: Full; got', q.get())
 
 print('-- getters on an empty queue')
-gs = [gevent.spawn(getter, 'G1', 0.02), gevent.spawn(getter, 'G2'),
-      gevent.spawn(under_timeout, 'G3', 0.04, q.get), gevent.spawn(getter, 'K1', 0.03, True),
+gs = [gevent.spawn(getter, 'G1', 0.1), gevent.spawn(getter, 'G2'),
+      gevent.spawn(under_timeout, 'G3', 0.2, q.get), gevent.spawn(getter, 'K1', 0.15, True),
       gevent.spawn(getter, 'G4'), gevent.spawn(getter, 'K2', None, True), gevent.spawn(getter, 'G5')]
 gevent.sleep(0)
 gs[1].kill()
-gevent.sleep(0.1)
+gevent.sleep(0.4)
 gs[4].kill()
 print('main puts x')
 q.put('x')

@@ -384,7 +384,7 @@ describe('Greenlet', () => {
 
   describe('joinAll()', () => {
     it('returns the greenlets in completion order', async () => {
-      const a = spawn(() => sleep(20));
+      const a = spawn(() => sleep(200));
       const b = spawn(() => sleep(1));
       const done = await inFiber(() => joinAll([a, b]));
       expect(done).to.deep.equal([b, a]);
@@ -413,7 +413,7 @@ describe('Greenlet', () => {
       const first = new Error('first');
       await captureErrors(getHub(), async () => {
         const a = spawn(() => {
-          sleep(20);
+          sleep(200);
           throw new Error('second');
         });
         const b = spawn(() => {
@@ -520,7 +520,7 @@ describe('Greenlet', () => {
     it('sleep(ms) resumes after the timer', async () => {
       const order = [];
       const a = spawn(() => {
-        sleep(10);
+        sleep(100);
         order.push('a');
       });
       const b = spawn(() => {

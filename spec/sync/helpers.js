@@ -33,4 +33,15 @@ function cutDrainBefore(go, between) {
   return g;
 }
 
-module.exports = { runAtRoot, expectCode, cutDrainBefore };
+/**
+ * Lets everything the Hub has queued run out, with sleep(0)s rather than a
+ * timer: when the machine stalls past the Hub's switch interval, the event
+ * loop turns and a due timer can resume the caller before greenlets queued
+ * ahead of it (or queued by them) have run.
+ */
+function settle() {
+  const { sleep } = require('../..');
+  for (let i = 0; i < 10; i++) sleep(0);
+}
+
+module.exports = { runAtRoot, expectCode, cutDrainBefore, settle };

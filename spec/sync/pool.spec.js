@@ -16,7 +16,7 @@ const {
   BlockingSwitchOutError,
 } = require('../..');
 const { inFiber, captureErrors } = require('../hub/helpers');
-const { runAtRoot, expectCode, cutDrainBefore } = require('./helpers');
+const { runAtRoot, expectCode, cutDrainBefore, settle } = require('./helpers');
 
 /** Runs fn in an event-loop callback (where blocking is refused); resolves with what it threw, or undefined. */
 function thrownInCallback(fn) {
@@ -257,12 +257,14 @@ describe('Group', () => {
     it('is interrupted by kill() and by a Timeout, leaving nothing behind', () =>
       inFiber(() => {
         const group = new Group();
-        const member = group.spawn(() => sleep(30));
+        const memberGo = new Event();
+        const member = group.spawn(() => memberGo.wait());
         const joiner = spawn(() => group.join());
         sleep(0);
         joiner.kill();
         expect(joiner.value).to.be.instanceOf(FiberExit);
         expect(withTimeout(5, () => group.join(), { fallback: 'timed out' })).to.equal('timed out');
+        memberGo.set();
         expect(group.join()).to.equal(true);
         expect(member.dead).to.equal(true);
       }));
@@ -402,7 +404,8 @@ describe('Group', () => {
         const group = new Group();
         const a = group.spawn(() => sleep(10000));
         const b = group.spawn(() => sleep(10000));
-        const outsider = spawn(() => sleep(20));
+        const outsiderGo = new Event();
+        const outsider = spawn(() => outsiderGo.wait());
         sleep(0);
         group.killOne(a);
         expect(a.dead).to.equal(true);
@@ -416,6 +419,7 @@ describe('Group', () => {
         expect(b.value.message).to.equal('bye');
         expectCode(() => group.killOne('a'), 'ERR_INVALID_ARG_TYPE');
         expectCode(() => group.killOne(a, undefined, { timeout: 'x' }), 'ERR_INVALID_ARG_TYPE');
+        outsiderGo.set();
         outsider.join();
       }));
   });
@@ -524,17 +528,21 @@ describe('Pool', () => {
       inFiber(() => {
         const pool = new Pool(2);
         const log = [];
+        const cRan = new Event();
         pool.spawn(() => {
           sleep(20);
           log.push('a done');
         });
         pool.spawn(() => {
-          sleep(40);
+          cRan.wait();
           log.push('b done');
         });
         expect(pool.full()).to.equal(true);
         expect(pool.freeCount()).to.equal(0);
-        pool.spawn(() => log.push('c runs'));
+        pool.spawn(() => {
+          log.push('c runs');
+          cRan.set();
+        });
         log.push('c spawned');
         expect(pool.length).to.equal(2);
         pool.join();
@@ -682,23 +690,27 @@ describe('Pool', () => {
       inFiber(() => {
         const pool = new Pool(2);
         expect(pool.waitAvailable()).to.equal(2);
+        const release = new Event();
         pool.spawn(() => sleep(10));
-        pool.spawn(() => sleep(30));
+        pool.spawn(() => release.wait());
         expect(pool.waitAvailable(0)).to.equal(0);
         expect(pool.waitAvailable()).to.equal(1);
         expect(pool.length).to.equal(1);
         expect(pool.waitAvailable(5)).to.equal(1);
+        release.set();
         pool.join();
         expectCode(() => pool.waitAvailable('soon'), 'ERR_INVALID_ARG_TYPE');
       }));
 
     it('in an event-loop callback spawns while a slot is free, and refuses to block when full', async () => {
       const pool = new Pool(1);
+      const release = new Event();
       let g;
-      expect(await thrownInCallback(() => (g = pool.spawn(() => sleep(20))))).to.equal(undefined);
+      expect(await thrownInCallback(() => (g = pool.spawn(() => release.wait())))).to.equal(undefined);
       expect(pool.length).to.equal(1);
       expect(await thrownInCallback(() => pool.spawn(() => 1))).to.be.instanceOf(BlockingSwitchOutError);
       expect(await thrownInCallback(() => pool.waitAvailable())).to.be.instanceOf(BlockingSwitchOutError);
+      release.set();
       await inFiber(() => g.join());
       expect(pool.length).to.equal(0);
       expect(pool.freeCount()).to.equal(1);
@@ -836,10 +848,10 @@ describe('Group and Pool: map(), imap(), imapUnordered()', () => {
       inFiber(() => {
         const started = [];
         const it = new Group().imap((i) => started.push(i) && i, [0, 1, 2, 3, 4], { maxsize: 2 });
-        sleep(5);
+        settle();
         expect(started).to.deep.equal([0, 1]);
         expect(it.next().value).to.equal(0);
-        sleep(5);
+        settle();
         expect(started).to.deep.equal([0, 1, 2]);
         expect([...it]).to.deep.equal([1, 2, 3, 4]);
       }));
@@ -864,7 +876,7 @@ describe('Group and Pool: map(), imap(), imapUnordered()', () => {
   describe('imapUnordered()', () => {
     it('gives the results in the order the functions finish', () =>
       inFiber(() => {
-        const delays = [80, 20, 60, 40];
+        const delays = [400, 100, 300, 200];
         expect([...new Group().imapUnordered((i) => (sleep(delays[i]), i), [0, 1, 2, 3])]).to.deep.equal([1, 3, 2, 0]);
       }));
 
@@ -880,7 +892,7 @@ describe('Group and Pool: map(), imap(), imapUnordered()', () => {
       captureErrors(getHub(), () =>
         inFiber(() => {
           const it = new Group().imapUnordered((i) => {
-            sleep([20, 1, 10][i]);
+            sleep([200, 1, 100][i]);
             if (i === 2) throw new Error('item 2');
             return i;
           }, [0, 1, 2]);

@@ -263,7 +263,7 @@ describe('Queue', () => {
       const got = await inFiber(() => {
         const q = new Queue();
         const out = [];
-        const gs = [spawn(() => out.push(`peek ${q.peek()}`)), spawn(() => out.push(`get ${q.get()}`)), spawn(() => out.push(`peek2 ${q.peek(30)}`))];
+        const gs = [spawn(() => out.push(`peek ${q.peek()}`)), spawn(() => out.push(`get ${q.get()}`)), spawn(() => out.push(`peek2 ${q.peek(10000)}`))];
         sleep(0);
         q.put('x');
         gs[0].join();
