@@ -6,6 +6,11 @@ const { once } = require('events');
 const { patchAll, spawn, sleep, waitFor, joinAll, ConcurrentObjectUseError } = require('../..');
 
 patchAll();
+// Lets the readers spawned just before start and park, with sleep(0)s
+// rather than a timer, which a stall of the machine could let run first.
+function settle() {
+  for (let i = 0; i < 10; i++) sleep(0);
+}
 const show = (data) => JSON.stringify(data.toString('latin1'));
 
 const server = dgram.createSocket('udp4');
@@ -41,13 +46,13 @@ function reader(name) {
 
 const first = spawn(reader, 'first');
 const second = spawn(reader, 'second');
-sleep(20);
+settle();
 console.log('main: sends one datagram');
 client.sendto('for the first', port, '127.0.0.1');
 joinAll([first, second]);
 
 const third = spawn(reader, 'third');
-sleep(20);
+settle();
 console.log('main: closes the socket');
 server.close();
 third.join();

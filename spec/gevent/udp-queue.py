@@ -11,6 +11,13 @@ from gevent import socket
 from gevent.exceptions import ConcurrentObjectUseError
 
 
+def settle():
+    # Lets the readers spawned just before start and park, as the JavaScript
+    # twin does (a timer there could run first when the machine stalls).
+    for _ in range(10):
+        gevent.sleep(0)
+
+
 def show(data):
     return json.dumps(data.decode('latin-1'))
 
@@ -48,13 +55,13 @@ def reader(name):
 
 first = gevent.spawn(reader, 'first')
 second = gevent.spawn(reader, 'second')
-gevent.sleep(0.02)
+settle()
 print('main: sends one datagram')
 client.sendto(b'for the first', address)
 gevent.joinall([first, second])
 
 third = gevent.spawn(reader, 'third')
-gevent.sleep(0.02)
+settle()
 print('main: closes the socket')
 server.close()
 third.join()
