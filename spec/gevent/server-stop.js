@@ -1,13 +1,17 @@
 'use strict';
 // Twin of server-stop.py (see there).
-const { StreamServer, Pool, FiberExit, patchAll, connect: connectTo, spawn, sleep } = require('../..');
+const { StreamServer, Pool, Event, FiberExit, patchAll, connect: connectTo, spawn, sleep } = require('../..');
 
 patchAll();
 const py = (x) => (x ? 'True' : 'False');
+// Set once each client's handler has read its name: the driver goes on then,
+// not after a fixed sleep that a stalled machine could outlast.
+const handled = { idle: new Event(), busy: new Event() };
 
 function handle(sock) {
   const who = sock.recv(100).toString();
   console.log('handling', who);
+  handled[who].set();
   try {
     if (who === 'busy') sleep(10000);
     else sock.recv(100); // returns when the client goes away
@@ -29,9 +33,9 @@ function main() {
   server.start();
   const port = server.address.port;
   const idle = connect(port, 'idle');
-  sleep(20);
+  handled.idle.wait();
   const busy = connect(port, 'busy');
-  sleep(20);
+  handled.busy.wait();
 
   spawn(() => {
     sleep(30);

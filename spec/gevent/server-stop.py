@@ -5,13 +5,18 @@
 # server; a stopped server refuses connections.
 import gevent
 from gevent import socket
+from gevent.event import Event
 from gevent.pool import Pool
 from gevent.server import StreamServer
+
+# Set once each client's handler has read its name (see the JavaScript twin).
+handled = {'idle': Event(), 'busy': Event()}
 
 
 def handle(sock, address):
     who = sock.recv(100).decode()
     print('handling', who)
+    handled[who].set()
     try:
         if who == 'busy':
             gevent.sleep(10)
@@ -34,9 +39,9 @@ def main():
     server.start()
     port = server.address[1]
     idle = connect(port, 'idle')
-    gevent.sleep(0.02)
+    handled['idle'].wait()
     busy = connect(port, 'busy')
-    gevent.sleep(0.02)
+    handled['busy'].wait()
 
     def leave():
         gevent.sleep(0.03)
