@@ -170,7 +170,7 @@ describe('Timeout', () => {
 
   it('works on a fiber that waits on a Waiter switched later', async () => {
     const w = new Waiter();
-    setTimeout(() => w.switch('late'), 30);
+    setTimeout(() => w.switch('late'), 300);
     const got = await inFiber(() => withTimeout(5, () => w.get(), { fallback: 'fallback' }));
     expect(got).to.equal('fallback');
   });
