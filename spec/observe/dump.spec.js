@@ -6,23 +6,17 @@ const path = require('path');
 const { expect } = require('chai');
 const { patchAll, dumpFibers, spawn, sleep, Event, Queue, Waiter, Future, Fiber, connect, getHub } = require('../..');
 const { runNode } = require('../helpers');
+const { inFiber, until } = require('../net/helpers');
 
 const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 const byName = (entries, g) => entries.find((e) => e.name === String(g));
 const names = (e) => e.stack.map((f) => f.functionName);
 
-/**
- * Waits (a tick at a time, for at most 2 s) until every one of `greenlets`
- * is parked on a wait of `kind`: a fixed tick could come before they got
- * there when the machine stalls.
- */
-async function untilParkedOn(kind, ...greenlets) {
-  for (let i = 0; i < 400; i++) {
-    const entries = dumpFibers({ json: true });
-    if (greenlets.every((g) => byName(entries, g)?.waitKind === kind)) return;
-    await tick(5);
-  }
-}
+/** Whether every one of `greenlets` is parked on a wait of `kind` (a fixed tick may come before they get there). */
+const parkedOn = (kind, ...greenlets) => {
+  const entries = dumpFibers({ json: true });
+  return greenlets.every((g) => byName(entries, g)?.waitKind === kind);
+};
 
 describe('dumpFibers()', () => {
   before(() => patchAll());
@@ -170,7 +164,7 @@ describe('dumpFibers()', () => {
       sleep(1);
       gs.a.join();
     });
-    await untilParkedOn('join', gs.a, gs.b);
+    await inFiber(() => until(() => parkedOn('join', gs.a, gs.b), 'both greenlets parked on join()'));
     const text = dumpFibers();
     expect(text).to.match(new RegExp(`${String(gs.a).replace(/[()]/g, '\\$&')}: parked on join\\(\\) on ${String(gs.b).replace(/[()]/g, '\\$&')} \\(for \\d+ ms\\)\\n    at firstWaitsForSecond \\(`));
     expect(text).to.match(new RegExp(`${String(gs.b).replace(/[()]/g, '\\$&')}: parked on join\\(\\) on ${String(gs.a).replace(/[()]/g, '\\$&')} \\(for \\d+ ms\\)\\n    at secondWaitsForFirst \\(`));
@@ -193,7 +187,7 @@ describe('dumpFibers()', () => {
       sleep(5);
       first.acquire();
     });
-    await untilParkedOn('Lock', a, b);
+    await inFiber(() => until(() => parkedOn('Lock', a, b), 'both greenlets parked on a Lock'));
     const entries = dumpFibers({ json: true });
     expect(byName(entries, a).waitingOn).to.equal(`Lock.acquire(), held by ${String(b)}`);
     expect(byName(entries, b).waitingOn).to.equal(`Lock.acquire(), held by ${String(a)}`);
